@@ -1,0 +1,222 @@
+namespace Segmenter.Config;
+
+// The typed configuration. A YAML key maps to exactly one property: snake_case in YAML, PascalCase here
+// (e.g. `decode_head.c1_channels` -> DecodeHead.C1Channels). Every property has a default, so a config file
+// only writes what differs; `segment config show` prints the merged result with every default visible.
+// Records are immutable; ConfigLoader builds them from the merged YAML tree and calls Validate().
+
+/// <summary>The root of a config file.</summary>
+public sealed record ExperimentConfig
+{
+    public ModelConfig Model { get; init; } = new();
+    public DataConfig Data { get; init; } = new();
+    public OptimizerConfig Optimizer { get; init; } = new();
+    public ScheduleConfig Schedule { get; init; } = new();
+    public TrainConfig Train { get; init; } = new();
+    public TestConfig Test { get; init; } = new();
+}
+
+public sealed record ModelConfig
+{
+    /// <summary>encoder_decoder (semantic segmentation).</summary>
+    public string Type { get; init; } = "encoder_decoder";
+    public int NumClasses { get; init; } = 21;
+    public BackboneConfig Backbone { get; init; } = new();
+    public DecodeHeadConfig DecodeHead { get; init; } = new();
+    /// <summary>Optional auxiliary head on an intermediate stage (null = none).</summary>
+    public AuxHeadConfig? AuxHead { get; init; } = new();
+    public LossConfig Loss { get; init; } = new();
+    /// <summary>BatchNorm momentum (PyTorch convention) and eps for every BN in the model.</summary>
+    public double BnMomentum { get; init; } = 0.1;
+    public double BnEps { get; init; } = 1e-5;
+}
+
+public sealed record BackboneConfig
+{
+    /// <summary>resnet</summary>
+    public string Type { get; init; } = "resnet";
+    /// <summary>18, 34, 50 or 101.</summary>
+    public int Depth { get; init; } = 50;
+    /// <summary>V1c deep stem (three 3x3 convs, mmseg names `stem.*`) instead of the 7x7 conv1.</summary>
+    public bool DeepStem { get; init; }
+    /// <summary>8 or 16 (dilation replaces the stride of layer3/layer4), or 32 (no dilation).</summary>
+    public int OutputStride { get; init; } = 8;
+    /// <summary>Optional multi-grid dilation multipliers for the blocks of layer4, e.g. [1, 2, 4].</summary>
+    public List<int>? MultiGrid { get; init; }
+    /// <summary>Attention inside every residual block (PSA); type none gives the plain ResNet.</summary>
+    public AttentionConfig Attention { get; init; } = new();
+    /// <summary>Path to ImageNet weights (safetensors, or a PyTorch .pth) with torchvision names; null = random init.</summary>
+    public string? Pretrained { get; init; }
+    public bool ZeroInitResidual { get; init; }
+}
+
+public sealed record AttentionConfig
+{
+    /// <summary>none | psa</summary>
+    public string Type { get; init; } = "none";
+    /// <summary>parallel | sequential (PSA only).</summary>
+    public string Layout { get; init; } = "parallel";
+}
+
+public sealed record DecodeHeadConfig
+{
+    /// <summary>deeplabv3plus | fcn</summary>
+    public string Type { get; init; } = "deeplabv3plus";
+    /// <summary>Index of the backbone stage the head reads (0..3 = layer1..layer4).</summary>
+    public int InIndex { get; init; } = 3;
+    public int Channels { get; init; } = 512;
+    /// <summary>ASPP dilations, branch 0 is the 1x1 conv (mmseg: 1, 12, 24, 36 at OS8; 1, 6, 12, 18 at OS16).</summary>
+    public List<int> Dilations { get; init; } = [1, 12, 24, 36];
+    /// <summary>Low-level (layer1) projection width for DeepLabV3+.</summary>
+    public int C1Channels { get; init; } = 48;
+    public int C1InIndex { get; init; }
+    public double Dropout { get; init; } = 0.1;
+    public bool AlignCorners { get; init; }
+    public double LossWeight { get; init; } = 1.0;
+}
+
+public sealed record AuxHeadConfig
+{
+    /// <summary>fcn</summary>
+    public string Type { get; init; } = "fcn";
+    public int InIndex { get; init; } = 2;
+    public int Channels { get; init; } = 256;
+    public int NumConvs { get; init; } = 1;
+    public bool ConcatInput { get; init; }
+    public double Dropout { get; init; } = 0.1;
+    public double LossWeight { get; init; } = 0.4;
+}
+
+public sealed record LossConfig
+{
+    /// <summary>cross_entropy</summary>
+    public string Type { get; init; } = "cross_entropy";
+    public int IgnoreIndex { get; init; } = 255;
+    public List<double>? ClassWeight { get; init; }
+    /// <summary>Online hard example mining; null = off.</summary>
+    public OhemConfig? Ohem { get; init; }
+}
+
+public sealed record OhemConfig
+{
+    /// <summary>Keep pixels whose ground-truth probability is below this (null = keep the min_kept hardest).</summary>
+    public double? Thresh { get; init; } = 0.7;
+    public int MinKept { get; init; } = 100000;
+}
+
+public sealed record DataConfig
+{
+    /// <summary>voc | folder</summary>
+    public string Type { get; init; } = "voc";
+    /// <summary>Dataset root, e.g. data/VOCdevkit/VOC2012 (relative paths are relative to the working directory).</summary>
+    public string Root { get; init; } = "data/VOCdevkit/VOC2012";
+    public List<string> ClassNames { get; init; } = [];
+    /// <summary>One [r, g, b] per class; empty = the dataset's default (VOC colour map).</summary>
+    public List<List<int>> Palette { get; init; } = [];
+    public int IgnoreIndex { get; init; } = 255;
+    public bool ReduceZeroLabel { get; init; }
+    public SplitConfig Train { get; init; } = new() { Parts = [new PartConfig { ImgDir = "JPEGImages", AnnDir = "SegmentationClass", Split = "ImageSets/Segmentation/train.txt" }] };
+    public SplitConfig Val { get; init; } = new() { Parts = [new PartConfig { ImgDir = "JPEGImages", AnnDir = "SegmentationClass", Split = "ImageSets/Segmentation/val.txt" }] };
+    public TrainPipelineConfig TrainPipeline { get; init; } = new();
+    public TestPipelineConfig TestPipeline { get; init; } = new();
+    /// <summary>ImageNet mean/std on 0-255 RGB.</summary>
+    public List<double> Mean { get; init; } = [123.675, 116.28, 103.53];
+    public List<double> Std { get; init; } = [58.395, 57.12, 57.375];
+    public int BatchSize { get; init; } = 16;
+    public int NumWorkers { get; init; } = 2;
+    /// <summary>Batches prepared ahead of the training step.</summary>
+    public int Prefetch { get; init; } = 4;
+}
+
+/// <summary>A split is one or more concatenated parts (VOC train + SBD aug).</summary>
+public sealed record SplitConfig
+{
+    public List<PartConfig> Parts { get; init; } = [];
+}
+
+public sealed record PartConfig
+{
+    public string ImgDir { get; init; } = "JPEGImages";
+    public string AnnDir { get; init; } = "SegmentationClass";
+    /// <summary>Split file listing image ids (one per line); null = every image in img_dir.</summary>
+    public string? Split { get; init; }
+    public string ImgSuffix { get; init; } = ".jpg";
+    public string SegSuffix { get; init; } = ".png";
+}
+
+public sealed record TrainPipelineConfig
+{
+    /// <summary>Keep-ratio rescale target (long side, short side) before the random ratio, mmseg style.</summary>
+    public List<int> Scale { get; init; } = [2048, 512];
+    public List<double> RatioRange { get; init; } = [0.5, 2.0];
+    /// <summary>[height, width]</summary>
+    public List<int> CropSize { get; init; } = [512, 512];
+    public double CatMaxRatio { get; init; } = 0.75;
+    public double FlipProb { get; init; } = 0.5;
+    public bool PhotoMetricDistortion { get; init; } = true;
+}
+
+public sealed record TestPipelineConfig
+{
+    /// <summary>Keep-ratio resize target for evaluation (long side, short side); null = original size.</summary>
+    public List<int>? Scale { get; init; } = [2048, 512];
+}
+
+public sealed record OptimizerConfig
+{
+    /// <summary>sgd | adamw | radam</summary>
+    public string Type { get; init; } = "sgd";
+    public double Lr { get; init; } = 0.01;
+    public double Momentum { get; init; } = 0.9;
+    public bool Nesterov { get; init; }
+    public double WeightDecay { get; init; } = 5e-4;
+    public List<double> Betas { get; init; } = [0.9, 0.999];
+    public double Eps { get; init; } = 1e-8;
+    /// <summary>No weight decay on normalisation weights and biases.</summary>
+    public bool NoDecayOnNormAndBias { get; init; }
+    /// <summary>Learning-rate multiplier for everything that is not the backbone.</summary>
+    public double HeadLrMult { get; init; } = 1.0;
+    /// <summary>Max global gradient norm; null = no clipping.</summary>
+    public double? GradClip { get; init; }
+    /// <summary>Lookahead wrapper (k steps, alpha); null = off.</summary>
+    public LookaheadConfig? Lookahead { get; init; }
+}
+
+public sealed record LookaheadConfig
+{
+    public int K { get; init; } = 6;
+    public double Alpha { get; init; } = 0.5;
+}
+
+public sealed record ScheduleConfig
+{
+    public int MaxIters { get; init; } = 40000;
+    public int WarmupIters { get; init; }
+    /// <summary>Warmup starts at lr * warmup_ratio and rises linearly to the poly curve.</summary>
+    public double WarmupRatio { get; init; } = 1e-6;
+    public double Power { get; init; } = 0.9;
+    public double MinLr { get; init; } = 1e-4;
+}
+
+public sealed record TrainConfig
+{
+    public string WorkDir { get; init; } = "work_dirs/default";
+    public int Seed { get; init; }
+    /// <summary>cpu | cuda | cuda:N</summary>
+    public string Device { get; init; } = "cpu";
+    /// <summary>Torch intra-op threads; 0 = leave the default.</summary>
+    public int Threads { get; init; }
+    public int LogInterval { get; init; } = 50;
+    /// <summary>Validate every N iterations (0 = only at the end).</summary>
+    public int ValInterval { get; init; } = 4000;
+    public int CheckpointInterval { get; init; } = 4000;
+    public int KeepCheckpoints { get; init; } = 3;
+}
+
+public sealed record TestConfig
+{
+    /// <summary>whole | slide</summary>
+    public string Mode { get; init; } = "whole";
+    public List<int> CropSize { get; init; } = [512, 512];
+    public List<int> Stride { get; init; } = [341, 341];
+}
