@@ -1,0 +1,216 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Text;
+
+namespace Segmenter.IO;
+
+/// <summary>
+/// A small PNG decoder/encoder that keeps what general decoders throw away: the palette INDICES of a
+/// palette ("P" mode) PNG, which are the class ids of VOC labels, and the raw values of 8/16-bit grey PNGs.
+/// Supports every colour type and bit depth of the PNG spec, non-interlaced and Adam7.
+/// </summary>
+public static class PngCodec
+{
+    public enum ColorType : byte { Gray = 0, Rgb = 2, Palette = 3, GrayAlpha = 4, Rgba = 6 }
+
+    /// <summary>Decoded samples: <see cref="Samples"/> holds Channels values per pixel, row-major, widened to int (16-bit kept).</summary>
+    public sealed record Decoded(int Width, int Height, ColorType Color, int BitDepth, int Channels, int[] Samples, byte[]? Palette);
+
+    private static readonly byte[] Signature = [137, 80, 78, 71, 13, 10, 26, 10];
+
+    public static Decoded Decode(string path)
+    {
+        if (!File.Exists(path)) throw new SegmenterException("file not found", path, "check the dataset root and split file");
+        return Decode(File.ReadAllBytes(path), path);
+    }
+
+    public static Decoded Decode(byte[] png, string source)
+    {
+        if (png.Length < 8 || !png.AsSpan(0, 8).SequenceEqual(Signature))
+            throw new SegmenterException("not a PNG file (bad signature)", source, "re-export the label as PNG");
+        int pos = 8, width = 0, height = 0, bitDepth = 0, interlace = 0;
+        ColorType color = ColorType.Gray;
+        byte[]? palette = null;
+        using var idat = new MemoryStream();
+        bool sawEnd = false, sawHeader = false;
+        while (pos + 8 <= png.Length)
+        {
+            int len = BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(pos));
+            string type = Encoding.ASCII.GetString(png, pos + 4, 4);
+            if (len < 0 || pos + 12 + (long)len > png.Length)
+                throw new SegmenterException($"truncated PNG (chunk {type} runs past the end of the file)", source, "re-create or re-download the file");
+            var data = png.AsSpan(pos + 8, len);
+            switch (type)
+            {
+                case "IHDR":
+                    width = BinaryPrimitives.ReadInt32BigEndian(data);
+                    height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
+                    bitDepth = data[8];
+                    color = (ColorType)data[9];
+                    interlace = data[12];
+                    sawHeader = true;
+                    break;
+                case "PLTE": palette = data.ToArray(); break;
+                case "IDAT": idat.Write(data); break;
+                case "IEND": sawEnd = true; break;
+            }
+            pos += 12 + len;
+            if (sawEnd) break;
+        }
+        if (!sawHeader) throw new SegmenterException("not a PNG file (no IHDR)", source, "re-create the file");
+        if (!sawEnd) throw new SegmenterException("truncated PNG (no IEND chunk)", source, "re-create or re-download the file");
+        if (width <= 0 || height <= 0) throw new SegmenterException($"PNG has an invalid size {width}x{height}", source, "re-create the file");
+
+        int channels = color switch
+        {
+            ColorType.Gray => 1, ColorType.Rgb => 3, ColorType.Palette => 1, ColorType.GrayAlpha => 2, ColorType.Rgba => 4,
+            _ => throw new SegmenterException($"PNG has an unknown colour type {(int)color}", source, "re-create the file"),
+        };
+        byte[] raw;
+        try
+        {
+            idat.Position = 0;
+            using var z = new ZLibStream(idat, CompressionMode.Decompress);
+            using var outMs = new MemoryStream();
+            z.CopyTo(outMs);
+            raw = outMs.ToArray();
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SegmenterException("corrupt PNG (image data does not decompress)", source, "re-create or re-download the file", e);
+        }
+
+        var samples = new int[width * height * channels];
+        if (interlace == 0)
+        {
+            int used = Unfilter(raw, 0, width, height, channels, bitDepth, source, (x, y, c, v) => samples[(y * width + x) * channels + c] = v);
+            _ = used;
+        }
+        else
+        {
+            // Adam7: seven passes with (x0, y0, dx, dy).
+            int[,] passes = { { 0, 0, 8, 8 }, { 4, 0, 8, 8 }, { 0, 4, 4, 8 }, { 2, 0, 4, 4 }, { 0, 2, 2, 4 }, { 1, 0, 2, 2 }, { 0, 1, 1, 2 } };
+            int offset = 0;
+            for (int p = 0; p < 7; p++)
+            {
+                int x0 = passes[p, 0], y0 = passes[p, 1], dx = passes[p, 2], dy = passes[p, 3];
+                int pw = (width - x0 + dx - 1) / dx, ph = (height - y0 + dy - 1) / dy;
+                if (pw <= 0 || ph <= 0) continue;
+                offset += Unfilter(raw, offset, pw, ph, channels, bitDepth, source,
+                    (x, y, c, v) => samples[((y0 + y * dy) * width + x0 + x * dx) * channels + c] = v);
+            }
+        }
+        return new Decoded(width, height, color, bitDepth, channels, samples, palette);
+    }
+
+    private static int Unfilter(byte[] raw, int offset, int width, int height, int channels, int bitDepth, string source, Action<int, int, int, int> put)
+    {
+        int bitsPerPixel = channels * bitDepth;
+        int stride = (width * bitsPerPixel + 7) / 8;
+        int bpp = Math.Max(1, bitsPerPixel / 8);
+        if (offset + (long)(stride + 1) * height > raw.Length)
+            throw new SegmenterException("truncated PNG (image data shorter than the image size)", source, "re-create or re-download the file");
+        var prev = new byte[stride];
+        var cur = new byte[stride];
+        for (int y = 0; y < height; y++)
+        {
+            int rowStart = offset + y * (stride + 1);
+            byte filter = raw[rowStart];
+            Buffer.BlockCopy(raw, rowStart + 1, cur, 0, stride);
+            for (int i = 0; i < stride; i++)
+            {
+                int a = i >= bpp ? cur[i - bpp] : 0, b = prev[i], c = i >= bpp ? prev[i - bpp] : 0;
+                cur[i] = filter switch
+                {
+                    0 => cur[i],
+                    1 => (byte)(cur[i] + a),
+                    2 => (byte)(cur[i] + b),
+                    3 => (byte)(cur[i] + ((a + b) >> 1)),
+                    4 => (byte)(cur[i] + Paeth(a, b, c)),
+                    _ => throw new SegmenterException($"corrupt PNG (unknown row filter {filter})", source, "re-create the file"),
+                };
+            }
+            for (int x = 0; x < width; x++)
+                for (int ch = 0; ch < channels; ch++)
+                {
+                    int v;
+                    if (bitDepth == 8) v = cur[x * channels + ch];
+                    else if (bitDepth == 16) v = (cur[(x * channels + ch) * 2] << 8) | cur[(x * channels + ch) * 2 + 1];
+                    else
+                    {
+                        int bit = (x * channels + ch) * bitDepth;
+                        v = (cur[bit >> 3] >> (8 - bitDepth - (bit & 7))) & ((1 << bitDepth) - 1);
+                    }
+                    put(x, y, ch, v);
+                }
+            (prev, cur) = (cur, prev);
+        }
+        return (stride + 1) * height;
+    }
+
+    private static int Paeth(int a, int b, int c)
+    {
+        int p = a + b - c, pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
+        return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+    }
+
+    /// <summary>Encodes 8-bit samples (1 = L/P, 3 = RGB, 4 = RGBA channels). A palette (r,g,b triples) makes a "P" mode PNG.</summary>
+    public static byte[] Encode(int width, int height, int channels, ReadOnlySpan<byte> samples, byte[]? palette = null)
+    {
+        ColorType color = palette is not null ? ColorType.Palette : channels switch
+        {
+            1 => ColorType.Gray, 3 => ColorType.Rgb, 4 => ColorType.Rgba,
+            _ => throw new ArgumentException("channels must be 1, 3 or 4"),
+        };
+        if (palette is not null && channels != 1) throw new ArgumentException("a palette PNG has one channel");
+        using var ms = new MemoryStream();
+        ms.Write(Signature);
+        var ihdr = new byte[13];
+        BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
+        BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
+        ihdr[8] = 8; ihdr[9] = (byte)color;
+        WriteChunk(ms, "IHDR", ihdr);
+        if (palette is not null) WriteChunk(ms, "PLTE", palette);
+        int stride = width * channels;
+        using var raw = new MemoryStream();
+        using (var z = new ZLibStream(raw, CompressionLevel.Optimal, leaveOpen: true))
+        {
+            for (int y = 0; y < height; y++)
+            {
+                z.WriteByte(0);
+                z.Write(samples.Slice(y * stride, stride));
+            }
+        }
+        WriteChunk(ms, "IDAT", raw.ToArray());
+        WriteChunk(ms, "IEND", []);
+        return ms.ToArray();
+    }
+
+    private static void WriteChunk(Stream s, string type, byte[] data)
+    {
+        Span<byte> len = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(len, data.Length);
+        s.Write(len);
+        var typeBytes = Encoding.ASCII.GetBytes(type);
+        s.Write(typeBytes);
+        s.Write(data);
+        uint crc = Crc32(typeBytes, data);
+        BinaryPrimitives.WriteUInt32BigEndian(len, crc);
+        s.Write(len);
+    }
+
+    private static readonly uint[] CrcTable = Enumerable.Range(0, 256).Select(n =>
+    {
+        uint c = (uint)n;
+        for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+        return c;
+    }).ToArray();
+
+    private static uint Crc32(byte[] a, byte[] b)
+    {
+        uint c = 0xFFFFFFFFu;
+        foreach (var x in a) c = CrcTable[(c ^ x) & 0xff] ^ (c >> 8);
+        foreach (var x in b) c = CrcTable[(c ^ x) & 0xff] ^ (c >> 8);
+        return c ^ 0xFFFFFFFFu;
+    }
+}
