@@ -6,10 +6,76 @@ namespace Segmenter.IO;
 /// </summary>
 public static class ImageIO
 {
-    /// <summary>Decodes a JPEG or PNG photo to 8-bit RGB. Missing, corrupt or truncated files raise a SegmenterException naming the file.</summary>
-    public static RgbImage ReadRgb(string path) => throw new NotImplementedException("ImageIO.ReadRgb");
+    /// <summary>The native photo codec (JPEG and the other formats Skia reads). PNG photos are decoded by <see cref="PngCodec"/>.</summary>
+    public static IImageCodec Codec { get; } = new SkiaImageCodec();
 
-    public static void WriteJpeg(string path, RgbImage image, int quality = 95) => throw new NotImplementedException("ImageIO.WriteJpeg");
+    /// <summary>Decodes a JPEG or PNG photo to 8-bit RGB. Missing, empty, corrupt or truncated files raise a SegmenterException naming the file.</summary>
+    public static RgbImage ReadRgb(string path)
+    {
+        if (!File.Exists(path)) throw new SegmenterException("image file not found", path, "check the dataset root, img_dir and split file");
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SegmenterException($"cannot read image: {e.Message}", path, "check file permissions", e);
+        }
+        return DecodeRgb(bytes, path);
+    }
+
+    /// <summary>
+    /// Decodes photo bytes to RGB. PNG goes through <see cref="PngCodec"/> (exact samples, no gamma or colour
+    /// management; 16-bit samples keep their high byte, alpha is dropped); everything else through <see cref="Codec"/>.
+    /// </summary>
+    public static RgbImage DecodeRgb(byte[] bytes, string source)
+    {
+        if (bytes.Length == 0) throw new SegmenterException("empty image file (0 bytes)", source, "re-create or re-download the file");
+        if (PngCodec.HasSignature(bytes)) return PngToRgb(PngCodec.Decode(bytes, source), source);
+        bool looksJpeg = SkiaImageCodec.IsJpeg(bytes);
+        string ext = Path.GetExtension(source).ToLowerInvariant();
+        if (!looksJpeg && ext is ".jpg" or ".jpeg")
+            throw new SegmenterException("corrupt JPEG (does not start with the FFD8 start-of-image marker)", source,
+                "re-create or re-download the file");
+        return Codec.Decode(bytes, source);
+    }
+
+    /// <summary>Writes an RGB image as a JPEG (atomically). Quality 1..100; mmseg/PIL default is 75, VOC photos are ~90-95.</summary>
+    public static void WriteJpeg(string path, RgbImage image, int quality = 95) =>
+        AtomicFile.WriteAllBytes(path, Codec.EncodeJpeg(image, quality));
+
+    /// <summary>Converts any decoded PNG (grey, grey+alpha, palette, RGB, RGBA; 1-16 bit) to 8-bit RGB.</summary>
+    internal static RgbImage PngToRgb(PngCodec.Decoded png, string source)
+    {
+        int n = png.Width * png.Height, ch = png.Channels, depth = png.BitDepth;
+        var rgb = new byte[n * 3];
+        var s = png.Samples;
+        int maxValue = (1 << depth) - 1;
+        byte To8(int v) => depth switch { 8 => (byte)v, 16 => (byte)(v >> 8), _ => (byte)(v * 255 / maxValue) };
+        switch (png.Color)
+        {
+            case PngCodec.ColorType.Palette:
+                var plte = png.Palette ?? throw new SegmenterException("corrupt PNG (palette image without a PLTE chunk)", source, "re-create the file");
+                int entries = plte.Length / 3;
+                for (int i = 0; i < n; i++)
+                {
+                    int k = s[i];
+                    if (k >= entries)
+                        throw new SegmenterException($"corrupt PNG (palette index {k} beyond its {entries} colours)", source, "re-create the file");
+                    rgb[i * 3] = plte[k * 3]; rgb[i * 3 + 1] = plte[k * 3 + 1]; rgb[i * 3 + 2] = plte[k * 3 + 2];
+                }
+                break;
+            case PngCodec.ColorType.Gray:
+            case PngCodec.ColorType.GrayAlpha:
+                for (int i = 0; i < n; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = To8(s[i * ch]);
+                break;
+            default: // Rgb, Rgba
+                for (int i = 0; i < n; i++)
+                {
+                    rgb[i * 3] = To8(s[i * ch]); rgb[i * 3 + 1] = To8(s[i * ch + 1]); rgb[i * 3 + 2] = To8(s[i * ch + 2]);
+                }
+                break;
+        }
+        return new RgbImage(png.Width, png.Height, rgb);
+    }
 
     public static void WritePng(string path, RgbImage image) =>
         AtomicFile.WriteAllBytes(path, PngCodec.Encode(image.Width, image.Height, 3, image.Data));

@@ -21,12 +21,22 @@ public static class PngCodec
     public static Decoded Decode(string path)
     {
         if (!File.Exists(path)) throw new SegmenterException("file not found", path, "check the dataset root and split file");
-        return Decode(File.ReadAllBytes(path), path);
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SegmenterException($"cannot read: {e.Message}", path, "check file permissions", e);
+        }
+        return Decode(bytes, path);
     }
+
+    /// <summary>True when the bytes start with the 8-byte PNG signature.</summary>
+    public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes.Length >= 8 && bytes[..8].SequenceEqual(Signature);
 
     public static Decoded Decode(byte[] png, string source)
     {
-        if (png.Length < 8 || !png.AsSpan(0, 8).SequenceEqual(Signature))
+        if (png.Length == 0) throw new SegmenterException("empty file (0 bytes)", source, "re-create or re-download the file");
+        if (!HasSignature(png))
             throw new SegmenterException("not a PNG file (bad signature)", source, "re-export the label as PNG");
         int pos = 8, width = 0, height = 0, bitDepth = 0, interlace = 0;
         ColorType color = ColorType.Gray;
@@ -43,6 +53,7 @@ public static class PngCodec
             switch (type)
             {
                 case "IHDR":
+                    if (len != 13) throw new SegmenterException($"corrupt PNG (IHDR has {len} bytes, 13 expected)", source, "re-create the file");
                     width = BinaryPrimitives.ReadInt32BigEndian(data);
                     height = BinaryPrimitives.ReadInt32BigEndian(data[4..]);
                     bitDepth = data[8];
@@ -66,6 +77,15 @@ public static class PngCodec
             ColorType.Gray => 1, ColorType.Rgb => 3, ColorType.Palette => 1, ColorType.GrayAlpha => 2, ColorType.Rgba => 4,
             _ => throw new SegmenterException($"PNG has an unknown colour type {(int)color}", source, "re-create the file"),
         };
+        bool depthOk = color switch
+        {
+            ColorType.Gray => bitDepth is 1 or 2 or 4 or 8 or 16,
+            ColorType.Palette => bitDepth is 1 or 2 or 4 or 8,
+            _ => bitDepth is 8 or 16,
+        };
+        if (!depthOk) throw new SegmenterException($"corrupt PNG (bit depth {bitDepth} is invalid for colour type {color})", source, "re-create the file");
+        if ((long)width * height * channels > int.MaxValue / 2)
+            throw new SegmenterException($"PNG is too large ({width}x{height})", source, "downscale the image");
         byte[] raw;
         try
         {

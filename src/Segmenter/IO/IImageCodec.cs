@@ -1,0 +1,14 @@
+namespace Segmenter.IO;
+
+/// <summary>
+/// The photo codec behind <see cref="ImageIO"/>: the one seam where a native imaging library is used, so it can be
+/// swapped (or faked in tests) without touching callers. Label PNGs never go through it (see <see cref="PngCodec"/>).
+/// </summary>
+public interface IImageCodec
+{
+    /// <summary>Decodes an encoded photo to 8-bit RGB; <paramref name="source"/> names the file in errors.</summary>
+    RgbImage Decode(byte[] bytes, string source);
+
+    /// <summary>Encodes RGB as a baseline JPEG (quality 1..100).</summary>
+    byte[] EncodeJpeg(RgbImage image, int quality);
+}

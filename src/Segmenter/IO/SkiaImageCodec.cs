@@ -1,0 +1,102 @@
+using System.Runtime.InteropServices;
+using SkiaSharp;
+
+namespace Segmenter.IO;
+
+/// <summary>
+/// <see cref="IImageCodec"/> on SkiaSharp. Decodes to RGBA8888/unpremul with NO destination colour space, so Skia
+/// applies no colour management (embedded ICC profiles are ignored, as PIL and OpenCV do) and pixel values are the
+/// decoder's raw output. EXIF orientation is not applied: labels are aligned with the stored pixel grid.
+/// </summary>
+public sealed class SkiaImageCodec : IImageCodec
+{
+    public RgbImage Decode(byte[] bytes, string source)
+    {
+        bool isJpeg = IsJpeg(bytes);
+        string kind = isJpeg ? "JPEG" : "image";
+        if (bytes.Length == 0) throw new SegmenterException("empty file (0 bytes)", source, "re-create or re-download the file");
+
+        using var stream = new MemoryStream(bytes, writable: false);
+        using var codec = SKCodec.Create(stream, out var created);
+        if (codec is null)
+        {
+            if (isJpeg && created == SKCodecResult.IncompleteInput)
+                throw new SegmenterException("truncated JPEG (file ends inside the header)", source, "re-create or re-download the file");
+            if (isJpeg)
+                throw new SegmenterException($"corrupt JPEG (decoder says {created})", source, "re-create or re-download the file");
+            throw new SegmenterException($"unsupported or corrupt image format (decoder says {created})", source,
+                "convert the image to JPEG or PNG");
+        }
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg) { isJpeg = true; kind = "JPEG"; }
+
+        var info = codec.Info;
+        int w = info.Width, h = info.Height;
+        if (w <= 0 || h <= 0) throw new SegmenterException($"corrupt {kind} (size {w}x{h})", source, "re-create the file");
+        var dst = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul); // ColorSpace null: no colour transform
+        var rgba = new byte[checked(w * h * 4)];
+        SKCodecResult result;
+        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        try { result = codec.GetPixels(dst, handle.AddrOfPinnedObject()); }
+        finally { handle.Free(); }
+
+        switch (result)
+        {
+            case SKCodecResult.Success: break;
+            case SKCodecResult.IncompleteInput:
+                throw new SegmenterException($"truncated {kind} (image data ends early)", source, "re-create or re-download the file");
+            case SKCodecResult.ErrorInInput:
+            case SKCodecResult.InvalidInput:
+                throw new SegmenterException($"corrupt {kind} (decoder says {result})", source, "re-create or re-download the file");
+            default:
+                throw new SegmenterException($"cannot decode {kind} (decoder says {result})", source, "convert the image to 8-bit RGB JPEG or PNG");
+        }
+        // libjpeg may pad a cut file with grey and still report success; a complete JPEG ends its last scan with EOI.
+        if (isJpeg && !HasEndOfImage(bytes))
+            throw new SegmenterException("truncated JPEG (no end-of-image marker after the last scan)", source, "re-create or re-download the file");
+
+        var rgb = new byte[w * h * 3];
+        for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
+        {
+            rgb[i] = rgba[j]; rgb[i + 1] = rgba[j + 1]; rgb[i + 2] = rgba[j + 2];
+        }
+        return new RgbImage(w, h, rgb);
+    }
+
+    public byte[] EncodeJpeg(RgbImage image, int quality)
+    {
+        if (quality is < 1 or > 100) throw new ArgumentOutOfRangeException(nameof(quality), quality, "JPEG quality must be 1..100");
+        if (image.Width <= 0 || image.Height <= 0 || image.Data.Length != image.Width * image.Height * 3)
+            throw new ArgumentException($"RGB image {image.Width}x{image.Height} has {image.Data.Length} bytes, expected {image.Width * image.Height * 3}");
+        var rgba = new byte[image.Width * image.Height * 4];
+        for (int i = 0, j = 0; i < image.Data.Length; i += 3, j += 4)
+        {
+            rgba[j] = image.Data[i]; rgba[j + 1] = image.Data[i + 1]; rgba[j + 2] = image.Data[i + 2]; rgba[j + 3] = 255;
+        }
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque);
+        var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        try
+        {
+            using var pixmap = new SKPixmap(info, handle.AddrOfPinnedObject(), image.Width * 4);
+            var options = new SKJpegEncoderOptions(quality, SKJpegEncoderDownsample.Downsample420, SKJpegEncoderAlphaOption.Ignore);
+            using var data = pixmap.Encode(options)
+                ?? throw new InvalidOperationException("Skia failed to encode the JPEG");
+            return data.ToArray();
+        }
+        finally { handle.Free(); }
+    }
+
+    internal static bool IsJpeg(ReadOnlySpan<byte> b) => b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;
+
+    /// <summary>
+    /// True when an EOI marker (FFD9) follows the last start-of-scan (FFDA). Entropy-coded data never holds an
+    /// unstuffed FF followed by D9/DA, so this is exact for baseline and progressive files; bytes after EOI are allowed.
+    /// </summary>
+    internal static bool HasEndOfImage(ReadOnlySpan<byte> b)
+    {
+        int lastSos = -1;
+        for (int i = b.Length - 2; i >= 0; i--)
+            if (b[i] == 0xFF && b[i + 1] == 0xDA) { lastSos = i; break; }
+        if (lastSos < 0) return false;
+        return b[(lastSos + 2)..].IndexOf([(byte)0xFF, (byte)0xD9]) >= 0;
+    }
+}
