@@ -1,0 +1,15 @@
+using Xunit.Abstractions;
+
+namespace Segmenter.Tests.Parity;
+
+/// <summary>Every official-module fixture, one theory row per file, grouped by module family.</summary>
+public class AttentionParityTests(ITestOutputHelper output)
+{
+    public static IEnumerable<object[]> PsaFiles => ParityFixtureFiles.Family("psa_*");
+
+    [Theory]
+    [MemberData(nameof(PsaFiles))]
+    public void Psa(string file) => Check(file);
+
+    private void Check(string file) => ParityCheck.AssertMatches(ParityFixtureFiles.Resolve(file), output.WriteLine);
+}
