@@ -11,5 +11,16 @@ public class AttentionParityTests(ITestOutputHelper output)
     [MemberData(nameof(PsaFiles))]
     public void Psa(string file) => Check(file);
 
+    public static IEnumerable<object[]> IsaFiles => ParityFixtureFiles.Family("isa_*");
+    public static IEnumerable<object[]> MmsegIsaFiles => ParityFixtureFiles.Family("mmseg_isa_*");
+
+    [Theory]
+    [MemberData(nameof(IsaFiles))]
+    public void OpensegIsa(string file) => Check(file);
+
+    [Theory]
+    [MemberData(nameof(MmsegIsaFiles))]
+    public void MmsegIsa(string file) => Check(file);
+
     private void Check(string file) => ParityCheck.AssertMatches(ParityFixtureFiles.Resolve(file), output.WriteLine);
 }
