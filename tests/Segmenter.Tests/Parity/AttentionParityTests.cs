@@ -22,5 +22,11 @@ public class AttentionParityTests(ITestOutputHelper output)
     [MemberData(nameof(MmsegIsaFiles))]
     public void MmsegIsa(string file) => Check(file);
 
+    public static IEnumerable<object[]> AxialFiles => ParityFixtureFiles.Family("axial_*");
+
+    [Theory]
+    [MemberData(nameof(AxialFiles))]
+    public void Axial(string file) => Check(file);
+
     private void Check(string file) => ParityCheck.AssertMatches(ParityFixtureFiles.Resolve(file), output.WriteLine);
 }

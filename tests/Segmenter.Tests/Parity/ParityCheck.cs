@@ -127,7 +127,7 @@ public static class ParityCheck
 
     private static Comparison Exact(string name, Tensor ours, Tensor reference)
     {
-        bool ok = ours.shape.SequenceEqual(reference.shape) && ours.dtype == reference.dtype && ours.equal(reference).item<bool>();
+        bool ok = ours.shape.SequenceEqual(reference.shape) && ours.dtype == reference.dtype && ours.eq(reference).all().item<bool>();
         return new Comparison(name, ok ? 0 : double.NaN, 0, 0, ok, ok ? null : $"ours {ours.ToString(TorchSharp.TensorStringStyle.Numpy)} vs {reference.ToString(TorchSharp.TensorStringStyle.Numpy)}");
     }
 }

@@ -25,6 +25,10 @@ public static class ParityModuleFactory
             "mmseg_ISAHead" => MmsegCfg(a, c, new IsaHead(Int(a, "in_channels", c), Int(a, "channels", c), Int(a, "isa_channels", c),
                 Pair(Prop(a, "down_factor", c), "down_factor", c), withClassifier: false)),
             "mmseg_SelfAttentionBlock" => MmsegCfg(a, c, new MmsegSelfAttentionBlock(Int(a, "in_channels", c), Int(a, "channels", c))),
+            "AxialAttention" => new AxialAttention(Int(a, "in_planes", c), Int(a, "out_planes", c), Int(a, "groups", c, 8),
+                Int(a, "kernel_size", c, 56), Int(a, "stride", c, 1), Bool(a, "bias", c, false), Bool(a, "width", c, false)),
+            "AxialBlock" => new AxialBlock(Int(a, "inplanes", c), Int(a, "planes", c), Int(a, "stride", c, 1), AxialDownsample(a, c),
+                Int(a, "groups", c, 1), Int(a, "base_width", c, 64), Int(a, "kernel_size", c, 56)),
             _ => throw new SegmenterException($"no module for official class '{c.ClassName}'", where, "add it to ParityModuleFactory"),
         };
     }
@@ -46,6 +50,15 @@ public static class ParityModuleFactory
         if (!convDefault || Type("norm_cfg") is not ("BN" or "SyncBN") || Type("act_cfg") != "ReLU")
             throw new SegmenterException("only conv_cfg null, norm_cfg BN and act_cfg ReLU are supported", $"{c.Path}: __metadata__.ctor_args", "regenerate the fixture with those settings");
         return m;
+    }
+
+    /// <summary><c>downsample_spec = [a, b, s]</c> (not an official argument) stands for Sequential(conv1x1(a, b, s), BN(b)).</summary>
+    private static nn.Module<Tensor, Tensor>? AxialDownsample(JsonElement a, FixtureCase c)
+    {
+        if (!a.TryGetProperty("downsample_spec", out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind != JsonValueKind.Array || v.GetArrayLength() != 3 || v.EnumerateArray().Any(e => e.ValueKind != JsonValueKind.Number))
+            throw new SegmenterException("ctor_args 'downsample_spec' is not [inplanes, outplanes, stride]", $"{c.Path}: __metadata__.ctor_args", "regenerate the fixture");
+        return AxialBlock.MakeDownsample(v[0].GetInt32(), v[1].GetInt32(), v[2].GetInt32());
     }
 
     private static JsonElement Prop(JsonElement args, string key, FixtureCase c) =>
