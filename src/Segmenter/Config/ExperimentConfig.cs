@@ -136,11 +136,14 @@ public sealed record SplitConfig
 
 public sealed record PartConfig
 {
-    public string ImgDir { get; init; } = "JPEGImages";
-    public string AnnDir { get; init; } = "SegmentationClass";
+    /// <summary>Image folder under the root; null = the type's default (voc: JPEGImages, folder: images).</summary>
+    public string? ImgDir { get; init; }
+    /// <summary>Label folder under the root; null = the type's default (voc: SegmentationClass, folder: masks).</summary>
+    public string? AnnDir { get; init; }
     /// <summary>Split file listing image ids (one per line); null = every image in img_dir.</summary>
     public string? Split { get; init; }
-    public string ImgSuffix { get; init; } = ".jpg";
+    /// <summary>Image file suffix; null = the type's default (voc: .jpg, folder: any of .jpg .jpeg .png).</summary>
+    public string? ImgSuffix { get; init; }
     public string SegSuffix { get; init; } = ".png";
 }
 

@@ -1,0 +1,190 @@
+using System.Globalization;
+
+namespace Segmenter.Config;
+
+/// <summary>
+/// Checks the values a config may hold (choices, ranges, list lengths, cross-key agreement) once, at load, so a
+/// bad value fails before any data is read or any weight is built. Errors name the key and the allowed values.
+/// </summary>
+public static class ConfigValidator
+{
+    public static readonly IReadOnlyList<int> Depths = [18, 34, 50, 101];
+    public static readonly IReadOnlyList<int> OutputStrides = [8, 16, 32];
+    public static readonly IReadOnlyList<string> SegmentorTypes = ["encoder_decoder"];
+    public static readonly IReadOnlyList<string> BackboneTypes = ["resnet"];
+    public static readonly IReadOnlyList<string> AttentionTypes = ["none", "psa"];
+    public static readonly IReadOnlyList<string> AttentionLayouts = ["parallel", "sequential"];
+    public static readonly IReadOnlyList<string> DecodeHeadTypes = ["deeplabv3plus", "fcn"];
+    public static readonly IReadOnlyList<string> AuxHeadTypes = ["fcn"];
+    public static readonly IReadOnlyList<string> LossTypes = ["cross_entropy"];
+    public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder"];
+    public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
+    public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
+
+    /// <summary>Throws a <see cref="SegmenterException"/> for the first invalid value; <paramref name="source"/> names the config.</summary>
+    public static void Validate(ExperimentConfig config, string source)
+    {
+        var check = new Checker(source);
+        var m = config.Model;
+        check.OneOf("model.type", m.Type, SegmentorTypes);
+        check.That("model.num_classes", m.NumClasses >= 1, m.NumClasses, "an integer >= 1");
+        check.That("model.bn_momentum", m.BnMomentum is > 0 and <= 1, m.BnMomentum, "a number in (0, 1] (PyTorch convention: 0.1)");
+        check.That("model.bn_eps", m.BnEps > 0, m.BnEps, "a number > 0");
+
+        var b = m.Backbone;
+        check.OneOf("model.backbone.type", b.Type, BackboneTypes);
+        check.OneOf("model.backbone.depth", b.Depth, Depths);
+        check.OneOf("model.backbone.output_stride", b.OutputStride, OutputStrides);
+        if (b.MultiGrid is { } grid)
+            check.That("model.backbone.multi_grid", grid.Count >= 1 && grid.All(g => g >= 1), Show(grid), "null or a list of integers >= 1, e.g. [1, 2, 4]");
+        check.OneOf("model.backbone.attention.type", b.Attention.Type, AttentionTypes);
+        check.OneOf("model.backbone.attention.layout", b.Attention.Layout, AttentionLayouts);
+        if (b.Pretrained is { } pretrained)
+            check.That("model.backbone.pretrained", pretrained.Trim().Length > 0, "''", "null or a path to a weights file");
+
+        var d = m.DecodeHead;
+        check.OneOf("model.decode_head.type", d.Type, DecodeHeadTypes);
+        check.That("model.decode_head.in_index", d.InIndex is >= 0 and <= 3, d.InIndex, "0..3 (layer1..layer4)");
+        check.That("model.decode_head.channels", d.Channels >= 1, d.Channels, "an integer >= 1");
+        check.That("model.decode_head.dilations", d.Dilations.Count >= 1 && d.Dilations.All(x => x >= 1), Show(d.Dilations), "a non-empty list of integers >= 1, e.g. [1, 12, 24, 36]");
+        check.That("model.decode_head.c1_channels", d.C1Channels >= 1, d.C1Channels, "an integer >= 1");
+        check.That("model.decode_head.c1_in_index", d.C1InIndex is >= 0 and <= 3, d.C1InIndex, "0..3 (layer1..layer4)");
+        check.That("model.decode_head.dropout", d.Dropout is >= 0 and < 1, d.Dropout, "a number in [0, 1)");
+        check.That("model.decode_head.loss_weight", d.LossWeight >= 0, d.LossWeight, "a number >= 0");
+
+        if (m.AuxHead is { } a)
+        {
+            check.OneOf("model.aux_head.type", a.Type, AuxHeadTypes);
+            check.That("model.aux_head.in_index", a.InIndex is >= 0 and <= 3, a.InIndex, "0..3 (layer1..layer4)");
+            check.That("model.aux_head.channels", a.Channels >= 1, a.Channels, "an integer >= 1");
+            check.That("model.aux_head.num_convs", a.NumConvs >= 0, a.NumConvs, "an integer >= 0");
+            check.That("model.aux_head.dropout", a.Dropout is >= 0 and < 1, a.Dropout, "a number in [0, 1)");
+            check.That("model.aux_head.loss_weight", a.LossWeight >= 0, a.LossWeight, "a number >= 0");
+        }
+
+        var loss = m.Loss;
+        check.OneOf("model.loss.type", loss.Type, LossTypes);
+        check.That("model.loss.ignore_index", loss.IgnoreIndex is >= 0 and <= 255, loss.IgnoreIndex, "0..255 (255 in VOC/Cityscapes)");
+        if (loss.ClassWeight is { } weights)
+            check.That("model.loss.class_weight", weights.Count == m.NumClasses && weights.All(w => w >= 0), Show(weights),
+                $"null or {m.NumClasses} numbers >= 0 (one per class, model.num_classes = {m.NumClasses})");
+        if (loss.Ohem is { } ohem)
+        {
+            if (ohem.Thresh is { } thresh) check.That("model.loss.ohem.thresh", thresh is > 0 and < 1, thresh, "null or a number in (0, 1), e.g. 0.7");
+            check.That("model.loss.ohem.min_kept", ohem.MinKept >= 1, ohem.MinKept, "an integer >= 1");
+        }
+
+        var data = config.Data;
+        check.OneOf("data.type", data.Type, DataTypes);
+        check.That("data.root", data.Root.Trim().Length > 0, "''", "the dataset folder, e.g. data/VOCdevkit/VOC2012");
+        if (data.ClassNames.Count > 0)
+            check.That("data.class_names", data.ClassNames.Count == m.NumClasses, $"a list of {data.ClassNames.Count} names",
+                $"[] or exactly model.num_classes = {m.NumClasses} names");
+        if (data.Palette.Count > 0)
+        {
+            check.That("data.palette", data.Palette.Count == m.NumClasses, $"a list of {data.Palette.Count} colours",
+                $"[] or exactly model.num_classes = {m.NumClasses} colours");
+            for (var i = 0; i < data.Palette.Count; i++)
+                check.That($"data.palette.{i}", data.Palette[i].Count == 3 && data.Palette[i].All(c => c is >= 0 and <= 255),
+                    Show(data.Palette[i]), "[r, g, b] with values 0..255");
+        }
+        check.That("data.ignore_index", data.IgnoreIndex is >= 0 and <= 255, data.IgnoreIndex, "0..255 (255 in VOC/Cityscapes)");
+        CheckSplit(check, "data.train", data.Train, requireParts: true);
+        CheckSplit(check, "data.val", data.Val, requireParts: true);
+
+        var tp = data.TrainPipeline;
+        CheckPair(check, "data.train_pipeline.scale", tp.Scale, "[long side, short side], e.g. [2048, 512]");
+        check.That("data.train_pipeline.ratio_range", tp.RatioRange.Count == 2 && tp.RatioRange[0] > 0 && tp.RatioRange[0] <= tp.RatioRange[1],
+            Show(tp.RatioRange), "[min, max] with 0 < min <= max, e.g. [0.5, 2.0]");
+        CheckPair(check, "data.train_pipeline.crop_size", tp.CropSize, "[height, width], e.g. [512, 512]");
+        check.That("data.train_pipeline.cat_max_ratio", tp.CatMaxRatio is > 0 and <= 1, tp.CatMaxRatio, "a number in (0, 1] (1 = no check)");
+        check.That("data.train_pipeline.flip_prob", tp.FlipProb is >= 0 and <= 1, tp.FlipProb, "a number in [0, 1]");
+        if (data.TestPipeline.Scale is { } testScale)
+            CheckPair(check, "data.test_pipeline.scale", testScale, "null (original size) or [long side, short side], e.g. [2048, 512]");
+        check.That("data.mean", data.Mean.Count == 3, Show(data.Mean), "three numbers (R, G, B on 0-255), e.g. [123.675, 116.28, 103.53]");
+        check.That("data.std", data.Std.Count == 3 && data.Std.All(s => s > 0), Show(data.Std), "three numbers > 0 (R, G, B on 0-255), e.g. [58.395, 57.12, 57.375]");
+        check.That("data.batch_size", data.BatchSize >= 1, data.BatchSize, "an integer >= 1");
+        check.That("data.num_workers", data.NumWorkers >= 0, data.NumWorkers, "an integer >= 0 (0 = load on the training thread)");
+        check.That("data.prefetch", data.Prefetch >= 1, data.Prefetch, "an integer >= 1");
+
+        var o = config.Optimizer;
+        check.OneOf("optimizer.type", o.Type, OptimizerTypes);
+        check.That("optimizer.lr", o.Lr > 0 && double.IsFinite(o.Lr), o.Lr, "a number > 0, e.g. 0.01");
+        check.That("optimizer.momentum", o.Momentum is >= 0 and < 1, o.Momentum, "a number in [0, 1)");
+        check.That("optimizer.weight_decay", o.WeightDecay >= 0, o.WeightDecay, "a number >= 0");
+        check.That("optimizer.betas", o.Betas.Count == 2 && o.Betas.All(x => x is >= 0 and < 1), Show(o.Betas), "two numbers in [0, 1), e.g. [0.9, 0.999]");
+        check.That("optimizer.eps", o.Eps > 0, o.Eps, "a number > 0");
+        check.That("optimizer.head_lr_mult", o.HeadLrMult > 0, o.HeadLrMult, "a number > 0");
+        if (o.GradClip is { } clip) check.That("optimizer.grad_clip", clip > 0, clip, "null (no clipping) or a number > 0");
+        if (o.Lookahead is { } la)
+        {
+            check.That("optimizer.lookahead.k", la.K >= 1, la.K, "an integer >= 1");
+            check.That("optimizer.lookahead.alpha", la.Alpha is > 0 and <= 1, la.Alpha, "a number in (0, 1]");
+        }
+
+        var s = config.Schedule;
+        check.That("schedule.max_iters", s.MaxIters > 0, s.MaxIters, "an integer > 0");
+        check.That("schedule.warmup_iters", s.WarmupIters >= 0, s.WarmupIters, "an integer >= 0 (0 = no warmup)");
+        check.That("schedule.warmup_ratio", s.WarmupRatio is >= 0 and <= 1, s.WarmupRatio, "a number in [0, 1]");
+        check.That("schedule.power", s.Power > 0, s.Power, "a number > 0, e.g. 0.9");
+        check.That("schedule.min_lr", s.MinLr >= 0 && s.MinLr <= o.Lr, s.MinLr, $"a number in [0, optimizer.lr] ({Show(o.Lr)})");
+
+        var t = config.Train;
+        check.That("train.work_dir", t.WorkDir.Trim().Length > 0, "''", "a folder for logs and checkpoints, e.g. work_dirs/my_run");
+        check.That("train.device", t.Device == "cpu" || t.Device == "cuda" || (t.Device.StartsWith("cuda:", StringComparison.Ordinal)
+            && int.TryParse(t.Device.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _)), t.Device, "cpu, cuda or cuda:N");
+        check.That("train.threads", t.Threads >= 0, t.Threads, "an integer >= 0 (0 = torch default)");
+        check.That("train.log_interval", t.LogInterval >= 1, t.LogInterval, "an integer >= 1");
+        check.That("train.val_interval", t.ValInterval >= 0, t.ValInterval, "an integer >= 0 (0 = only at the end)");
+        check.That("train.checkpoint_interval", t.CheckpointInterval >= 0, t.CheckpointInterval, "an integer >= 0 (0 = only at the end)");
+        check.That("train.keep_checkpoints", t.KeepCheckpoints >= 1, t.KeepCheckpoints, "an integer >= 1");
+
+        var test = config.Test;
+        check.OneOf("test.mode", test.Mode, TestModes);
+        CheckPair(check, "test.crop_size", test.CropSize, "[height, width], e.g. [512, 512]");
+        CheckPair(check, "test.stride", test.Stride, "[height, width], e.g. [341, 341]");
+        if (test.Mode == "slide")
+            check.That("test.stride", test.Stride[0] <= test.CropSize[0] && test.Stride[1] <= test.CropSize[1], Show(test.Stride),
+                $"at most test.crop_size ({Show(test.CropSize)}) in each direction so windows cover the image");
+    }
+
+    private static void CheckSplit(Checker check, string key, SplitConfig split, bool requireParts)
+    {
+        if (requireParts) check.That($"{key}.parts", split.Parts.Count >= 1, "[]", "at least one part (img_dir, ann_dir, split)");
+        for (var i = 0; i < split.Parts.Count; i++)
+        {
+            var p = split.Parts[i];
+            var at = $"{key}.parts.{i}";
+            check.That($"{at}.img_dir", p.ImgDir.Trim().Length > 0, "''", "a folder under data.root, e.g. JPEGImages");
+            check.That($"{at}.ann_dir", p.AnnDir.Trim().Length > 0, "''", "a folder under data.root, e.g. SegmentationClass");
+            if (p.Split is { } file) check.That($"{at}.split", file.Trim().Length > 0, "''", "null (every image) or a split file, e.g. ImageSets/Segmentation/train.txt");
+            check.That($"{at}.img_suffix", p.ImgSuffix.Length > 0, "''", "a file suffix, e.g. .jpg");
+            check.That($"{at}.seg_suffix", p.SegSuffix.Length > 0, "''", "a file suffix, e.g. .png");
+        }
+    }
+
+    private static void CheckPair(Checker check, string key, List<int> pair, string expected) =>
+        check.That(key, pair.Count == 2 && pair.All(v => v >= 1), Show(pair), $"two integers >= 1: {expected}");
+
+    private static string Show<T>(T value) => value switch
+    {
+        double d => ConfigWriter.FormatDouble(d),
+        System.Collections.IEnumerable list and not string => "[" + string.Join(", ", list.Cast<object>().Select(Show)) + "]",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "null",
+    };
+
+    private sealed class Checker(string source)
+    {
+        public void That<T>(string key, bool ok, T got, string expected)
+        {
+            if (!ok) throw new SegmenterException($"{key} is {Show(got)}", source, $"set {key} to {expected}");
+        }
+
+        public void OneOf<T>(string key, T got, IReadOnlyList<T> allowed)
+        {
+            if (!allowed.Contains(got))
+                throw new SegmenterException($"{key} is {Show(got)}, not an allowed value", source,
+                    $"set {key} to one of {string.Join(", ", allowed.Select(Show))}");
+        }
+    }
+}

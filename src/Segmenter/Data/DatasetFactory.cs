@@ -1,0 +1,24 @@
+using Segmenter.Config;
+using Segmenter.IO;
+
+namespace Segmenter.Data;
+
+/// <summary>Builds the dataset a config describes (data.type voc | folder), train or val split.</summary>
+public static class DatasetFactory
+{
+    /// <param name="numClasses">When &gt; 0, every loaded label is checked against it (model.num_classes).</param>
+    public static ISegmentationDataset Create(DataConfig cfg, bool train, int numClasses = 0) => Create(cfg, train, numClasses, null);
+
+    internal static ISegmentationDataset Create(DataConfig cfg, bool train, int numClasses, Func<string, RgbImage>? readImage)
+    {
+        var parts = (train ? cfg.Train : cfg.Val).Parts;
+        if (cfg.IgnoreIndex is < 0 or > 255)
+            throw new SegmenterException($"ignore_index {cfg.IgnoreIndex} is outside 0..255", "data.ignore_index", "labels are 8-bit; use 255");
+        return cfg.Type.ToLowerInvariant() switch
+        {
+            "voc" => new VocDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage),
+            "folder" => new FolderDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage),
+            _ => throw new SegmenterException($"unknown dataset type '{cfg.Type}'", "data.type", "use voc or folder"),
+        };
+    }
+}

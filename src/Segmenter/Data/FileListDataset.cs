@@ -1,0 +1,49 @@
+using Segmenter.Config;
+using Segmenter.IO;
+
+namespace Segmenter.Data;
+
+/// <summary>
+/// A dataset whose items are (image, label) file pairs listed up front. <see cref="Load"/> decodes both, checks
+/// they have the same size, applies reduce_zero_label and, when the class count is known, checks every label value.
+/// </summary>
+public abstract class FileListDataset : ISegmentationDataset
+{
+    private readonly Func<string, RgbImage> _readImage;
+
+    private protected FileListDataset(string type, string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex,
+        bool reduceZeroLabel, Func<string, RgbImage>? readImage)
+    {
+        Root = Path.GetFullPath(root);
+        NumClasses = numClasses;
+        IgnoreIndex = ignoreIndex;
+        ReduceZeroLabel = reduceZeroLabel;
+        _readImage = readImage ?? ImageIO.ReadRgb;
+        Items = DatasetListing.List(type, root, parts, e => throw e);
+        if (Items.Count == 0)
+            throw new SegmenterException("the dataset is empty", Root, "check the split files and image folders");
+    }
+
+    public string Root { get; }
+    /// <summary>Number of classes labels are checked against; 0 = no check.</summary>
+    public int NumClasses { get; }
+    public int IgnoreIndex { get; }
+    public bool ReduceZeroLabel { get; }
+    public IReadOnlyList<DatasetItem> Items { get; }
+
+    public int Count => Items.Count;
+
+    public string IdAt(int index) => Items[index].Id;
+
+    /// <summary>Decodes item <paramref name="index"/>. Thread-safe: nothing is shared between calls.</summary>
+    public Sample Load(int index)
+    {
+        var item = Items[index];
+        var image = _readImage(item.ImagePath);
+        var label = ImageIO.ReadLabel(item.LabelPath);
+        DataValidation.ValidateSameSize(image, label, item.ImagePath, item.LabelPath);
+        if (ReduceZeroLabel) label = DataValidation.ReduceZeroLabel(label);
+        if (NumClasses > 0) DataValidation.ValidateLabelValues(label, NumClasses, IgnoreIndex, item.LabelPath);
+        return new Sample(item.Id, image, label, item.ImagePath, item.LabelPath);
+    }
+}

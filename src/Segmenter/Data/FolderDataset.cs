@@ -1,0 +1,21 @@
+using Segmenter.Config;
+using Segmenter.IO;
+
+namespace Segmenter.Data;
+
+/// <summary>
+/// Plain folders: images in root/img_dir (default "images", any of .jpg .jpeg .png), masks in root/ann_dir
+/// (default "masks") matched by file stem. A part with a split file takes only the listed stems; without, every image.
+/// </summary>
+public sealed class FolderDataset : FileListDataset
+{
+    public FolderDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses = 0, int ignoreIndex = 255, bool reduceZeroLabel = false)
+        : this(root, parts, numClasses, ignoreIndex, reduceZeroLabel, null) { }
+
+    /// <summary>One part, every image of root/images with its mask in root/masks.</summary>
+    public FolderDataset(string root, int numClasses = 0) : this(root, [new PartConfig()], numClasses) { }
+
+    internal FolderDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, bool reduceZeroLabel,
+        Func<string, RgbImage>? readImage)
+        : base("folder", root, parts, numClasses, ignoreIndex, reduceZeroLabel, readImage) { }
+}

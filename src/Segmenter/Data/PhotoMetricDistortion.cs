@@ -1,0 +1,68 @@
+namespace Segmenter.Data;
+
+/// <summary>
+/// mmseg PhotoMetricDistortion on float RGB (0..255): brightness ±32, contrast 0.5–1.5 (before or after the colour
+/// steps, chosen at random), saturation 0.5–1.5, hue ±18 (OpenCV half-degrees, i.e. ±36°); each step with probability 1/2.
+/// </summary>
+public static class PhotoMetricDistortion
+{
+    public const double BrightnessDelta = 32, ContrastLower = 0.5, ContrastUpper = 1.5, SaturationLower = 0.5, SaturationUpper = 1.5;
+    public const int HueDelta = 18;
+
+    public static void Apply(float[] hwc, Random rng)
+    {
+        // Draw every decision first, in a fixed order, so the outcome depends only on the generator state.
+        float? brightness = rng.Next(2) == 1 ? (float)Uniform(rng, -BrightnessDelta, BrightnessDelta) : null;
+        bool contrastFirst = rng.Next(2) == 1;
+        float? contrast = rng.Next(2) == 1 ? (float)Uniform(rng, ContrastLower, ContrastUpper) : null;
+        float? saturation = rng.Next(2) == 1 ? (float)Uniform(rng, SaturationLower, SaturationUpper) : null;
+        int? hue = rng.Next(2) == 1 ? rng.Next(-HueDelta, HueDelta) : null;
+
+        if (brightness is { } b) Affine(hwc, 1f, b);
+        if (contrastFirst && contrast is { } c1) Affine(hwc, c1, 0f);
+        if (saturation is not null || hue is not null) SaturationHue(hwc, saturation ?? 1f, (hue ?? 0) * 2f);
+        if (!contrastFirst && contrast is { } c2) Affine(hwc, c2, 0f);
+    }
+
+    private static double Uniform(Random rng, double lo, double hi) => lo + rng.NextDouble() * (hi - lo);
+
+    private static void Affine(float[] x, float alpha, float beta)
+    {
+        for (int i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i] * alpha + beta, 0f, 255f);
+    }
+
+    /// <summary>Scales HSV saturation and rotates hue (degrees) per pixel.</summary>
+    private static void SaturationHue(float[] x, float satScale, float hueShift)
+    {
+        for (int i = 0; i < x.Length; i += 3)
+        {
+            float r = x[i], g = x[i + 1], b = x[i + 2];
+            float max = Math.Max(r, Math.Max(g, b)), min = Math.Min(r, Math.Min(g, b)), delta = max - min;
+            float v = max;
+            float s = max > 0 ? delta / max : 0;
+            float h = 0;
+            if (delta > 0)
+            {
+                if (max == r) h = 60f * ((g - b) / delta);
+                else if (max == g) h = 60f * ((b - r) / delta + 2f);
+                else h = 60f * ((r - g) / delta + 4f);
+            }
+            s = Math.Min(s * satScale, 1f);
+            h = (h + hueShift) % 360f;
+            if (h < 0) h += 360f;
+            // HSV -> RGB
+            float chroma = v * s, hp = h / 60f, xx = chroma * (1 - Math.Abs(hp % 2 - 1)), m = v - chroma;
+            float rr, gg, bb;
+            switch ((int)hp)
+            {
+                case 0: (rr, gg, bb) = (chroma, xx, 0); break;
+                case 1: (rr, gg, bb) = (xx, chroma, 0); break;
+                case 2: (rr, gg, bb) = (0, chroma, xx); break;
+                case 3: (rr, gg, bb) = (0, xx, chroma); break;
+                case 4: (rr, gg, bb) = (xx, 0, chroma); break;
+                default: (rr, gg, bb) = (chroma, 0, xx); break;
+            }
+            x[i] = rr + m; x[i + 1] = gg + m; x[i + 2] = bb + m;
+        }
+    }
+}

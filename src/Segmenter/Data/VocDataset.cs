@@ -1,0 +1,19 @@
+using Segmenter.Config;
+using Segmenter.IO;
+
+namespace Segmenter.Data;
+
+/// <summary>
+/// Pascal VOC layout: for each part, ids from the split file (relative to the root), image root/img_dir/id+img_suffix,
+/// label root/ann_dir/id+seg_suffix. Parts are concatenated in order, as mmseg does for VOC train + SBD aug.
+/// </summary>
+public sealed class VocDataset : FileListDataset
+{
+    public VocDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses = 0, int ignoreIndex = 255, bool reduceZeroLabel = false)
+        : this(root, parts, numClasses, ignoreIndex, reduceZeroLabel, null) { }
+
+    /// <summary>With an image decoder other than <see cref="ImageIO.ReadRgb"/> (tests).</summary>
+    internal VocDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, bool reduceZeroLabel,
+        Func<string, RgbImage>? readImage)
+        : base("voc", root, parts, numClasses, ignoreIndex, reduceZeroLabel, readImage) { }
+}

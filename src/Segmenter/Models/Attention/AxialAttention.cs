@@ -1,0 +1,110 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Attention;
+
+/// <summary>
+/// Position-sensitive axial attention as in csrhddlam/axial-deeplab lib/models/axialnet.py (the PyTorch
+/// re-implementation whose checkpoints we load): multi-head 1-D attention along H (<c>width</c> false) or W.
+/// <c>qkv_transform</c> (1×1 Conv1d, no bias) + <c>bn_qkv</c> give per head [q (gp/2) | k (gp/2) | v (gp)], gp =
+/// out_planes/groups. The relative table <c>relative</c> [2·gp, 2K−1] is gathered with the <c>flatten_index</c> buffer
+/// into [2·gp, K, K]. Logits [qk | q·r_q | (k·r_k)ᵀ] go through <c>bn_similarity</c> and are summed per head;
+/// softmax over keys; the outputs [attn·v, attn·r_v] are interleaved per channel, normalised by <c>bn_output</c> and
+/// summed in pairs; stride &gt; 1 average-pools the result. The attended axis length must equal kernel_size K
+/// (the relative table is not cropped). <c>bias</c> is accepted and, as in the official code, unused.
+/// </summary>
+public sealed class AxialAttention : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv1d qkv_transform;
+    private readonly BatchNorm1d bn_qkv;
+    private readonly BatchNorm2d bn_similarity;
+    private readonly BatchNorm1d bn_output;
+    private readonly Parameter relative;
+    private readonly Tensor flatten_index;
+    private readonly AvgPool2d? pooling;
+
+    public int InPlanes { get; }
+    public int OutPlanes { get; }
+    public int Groups { get; }
+    public int GroupPlanes { get; }
+    public int KernelSize { get; }
+    public int Stride { get; }
+    public bool Bias { get; }
+    public bool Width { get; }
+
+    public AxialAttention(int in_planes, int out_planes, int groups = 8, int kernel_size = 56, int stride = 1, bool bias = false, bool width = false)
+        : base("AxialAttention")
+    {
+        if (groups <= 0 || in_planes <= 0 || out_planes <= 0 || in_planes % groups != 0 || out_planes % groups != 0)
+            throw new SegmenterException($"AxialAttention needs in_planes ({in_planes}) and out_planes ({out_planes}) divisible by groups ({groups})", "AxialAttention", "pick channel widths that are multiples of the number of heads");
+        if (out_planes / groups % 2 != 0)
+            throw new SegmenterException($"AxialAttention needs an even number of channels per head, got {out_planes / groups}", "AxialAttention", "make out_planes / groups even");
+        if (kernel_size <= 0 || stride <= 0)
+            throw new SegmenterException($"AxialAttention kernel_size ({kernel_size}) and stride ({stride}) must be positive", "AxialAttention", "kernel_size is the attended axis length");
+        InPlanes = in_planes;
+        OutPlanes = out_planes;
+        Groups = groups;
+        GroupPlanes = out_planes / groups;
+        KernelSize = kernel_size;
+        Stride = stride;
+        Bias = bias;
+        Width = width;
+
+        qkv_transform = nn.Conv1d(in_planes, out_planes * 2, 1, bias: false);
+        bn_qkv = nn.BatchNorm1d(out_planes * 2);
+        bn_similarity = nn.BatchNorm2d(groups * 3);
+        bn_output = nn.BatchNorm1d(out_planes * 2);
+        relative = new Parameter(torch.empty(GroupPlanes * 2, kernel_size * 2 - 1));
+        // flatten_index[i·K + j] = i − j + K − 1 (row i = key_index, column j = query_index in the official code).
+        using (var queryIndex = torch.arange(kernel_size, ScalarType.Int64).unsqueeze(0))
+        using (var keyIndex = torch.arange(kernel_size, ScalarType.Int64).unsqueeze(1))
+            flatten_index = (keyIndex - queryIndex + (kernel_size - 1)).view(-1);
+        if (stride > 1) pooling = nn.AvgPool2d(stride, stride);
+        RegisterComponents();
+        ResetParameters();
+    }
+
+    /// <summary>Official <c>reset_parameters</c>: qkv_transform ~ N(0, 1/in_planes), relative ~ N(0, 1/group_planes) (std = sqrt of those).</summary>
+    private void ResetParameters()
+    {
+        using var noGrad = torch.no_grad();
+        nn.init.normal_(qkv_transform.weight!, 0, Math.Sqrt(1.0 / InPlanes));
+        nn.init.normal_(relative, 0, Math.Sqrt(1.0 / GroupPlanes));
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        if (x.dim() != 4)
+            throw new SegmenterException($"AxialAttention expects [N,C,H,W], got {x.dim()} dims", "AxialAttention", "pass a 4-D feature map");
+        using var scope = NewDisposeScope();
+        var t = Width ? x.permute(0, 2, 1, 3) : x.permute(0, 3, 1, 2); // [N, W, C, H] (width: [N, H, C, W])
+        long n = t.shape[0], other = t.shape[1], c = t.shape[2], len = t.shape[3];
+        if (len != KernelSize)
+            throw new SegmenterException($"AxialAttention along {(Width ? "W" : "H")} needs axis length == kernel_size {KernelSize}, got {len}", "AxialAttention", "set kernel_size to the feature size along that axis (crop/pad the input to the trained size)");
+        if (c != InPlanes)
+            throw new SegmenterException($"AxialAttention expects {InPlanes} input channels, got {c}", "AxialAttention", "check the block widths");
+        long b = n * other, gp = GroupPlanes, half = gp / 2;
+        t = t.contiguous().view(b, c, len);
+
+        var qkv = bn_qkv.forward(qkv_transform.forward(t)).reshape(b, Groups, gp * 2, len);
+        var parts = torch.split(qkv, new[] { half, half, gp }, 2);
+        Tensor q = parts[0], k = parts[1], v = parts[2];
+
+        var embeddings = relative.index_select(1, flatten_index).view(gp * 2, KernelSize, KernelSize);
+        var emb = torch.split(embeddings, new[] { half, half, gp }, 0);
+        var qr = torch.einsum("bgci,cij->bgij", q, emb[0]);
+        var kr = torch.einsum("bgci,cij->bgij", k, emb[1]).transpose(2, 3);
+        var qk = torch.einsum("bgci,bgcj->bgij", q, k);
+        var stacked = torch.cat(new[] { qk, qr, kr }, 1);
+        stacked = bn_similarity.forward(stacked).view(b, 3, Groups, len, len).sum(1);
+        var similarity = stacked.softmax(3);
+        var sv = torch.einsum("bgij,bgcj->bgci", similarity, v);
+        var sve = torch.einsum("bgij,cij->bgci", similarity, emb[2]);
+        var output = torch.cat(new[] { sv, sve }, -1).view(b, OutPlanes * 2, len);
+        output = bn_output.forward(output).view(n, other, OutPlanes, 2, len).sum(-2);
+        output = Width ? output.permute(0, 2, 1, 3) : output.permute(0, 2, 3, 1);
+        if (pooling is not null) output = pooling.forward(output);
+        return output.MoveToOuterDisposeScope();
+    }
+}

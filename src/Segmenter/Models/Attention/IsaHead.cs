@@ -1,0 +1,84 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Attention;
+
+/// <summary>
+/// mmseg <c>ISAHead</c> (decode_heads/isa_head.py), the re-implementation most ISANet checkpoints come from:
+/// <c>in_conv</c> 3×3 ConvModule, interlaced <c>global_relation</c> then <c>local_relation</c> with local group size
+/// <c>down_factor</c>, <c>out_conv</c> 1×1 ConvModule on cat([context, residual]) (context FIRST, unlike openseg).
+/// With <see cref="WithClassifier"/> the BaseDecodeHead classifier follows: Dropout2d(dropout_ratio) and the
+/// 1×1 <c>conv_seg</c> with bias to <c>num_classes</c>; without it the head returns the <c>channels</c> features.
+/// </summary>
+public sealed class IsaHead : nn.Module<Tensor, Tensor>
+{
+    private readonly MmsegConvModule in_conv;
+    private readonly MmsegSelfAttentionBlock global_relation;
+    private readonly MmsegSelfAttentionBlock local_relation;
+    private readonly MmsegConvModule out_conv;
+    private readonly Dropout2d? dropout;
+    private readonly Conv2d? conv_seg;
+
+    public int InChannels { get; }
+    public int Channels { get; }
+    public int IsaChannels { get; }
+    public (int H, int W) DownFactor { get; }
+    public bool WithClassifier { get; }
+    public int NumClasses { get; }
+
+    public IsaHead(int in_channels, int channels, int isa_channels, (int H, int W)? down_factor = null,
+        bool withClassifier = false, int num_classes = 0, double dropout_ratio = 0.1) : base("ISAHead")
+    {
+        DownFactor = down_factor ?? (8, 8);
+        IsaInterlacing.Validate(DownFactor, "IsaHead");
+        if (in_channels <= 0 || channels <= 0 || isa_channels <= 0)
+            throw new SegmenterException($"ISAHead channels must be positive, got in {in_channels}, channels {channels}, isa {isa_channels}", "IsaHead", "check the decode head config");
+        if (withClassifier && num_classes <= 0)
+            throw new SegmenterException($"ISAHead with a classifier needs num_classes > 0, got {num_classes}", "IsaHead", "set num_classes");
+        if (dropout_ratio < 0 || dropout_ratio >= 1)
+            throw new SegmenterException($"ISAHead dropout_ratio {dropout_ratio} must be in [0, 1)", "IsaHead", "use e.g. 0.1");
+        InChannels = in_channels;
+        Channels = channels;
+        IsaChannels = isa_channels;
+        WithClassifier = withClassifier;
+        NumClasses = withClassifier ? num_classes : 0;
+
+        in_conv = new MmsegConvModule(in_channels, channels, 3, padding: 1);
+        global_relation = new MmsegSelfAttentionBlock(channels, isa_channels);
+        local_relation = new MmsegSelfAttentionBlock(channels, isa_channels);
+        out_conv = new MmsegConvModule(channels * 2, channels, 1);
+        if (withClassifier)
+        {
+            if (dropout_ratio > 0) dropout = nn.Dropout2d(dropout_ratio);
+            conv_seg = nn.Conv2d(channels, num_classes, 1, bias: true);
+        }
+        RegisterComponents();
+        if (conv_seg is not null)
+        {
+            // mmseg BaseDecodeHead.init_weights: normal_init(conv_seg, mean 0, std 0.01), bias 0.
+            using var noGrad = torch.no_grad();
+            nn.init.normal_(conv_seg.weight!, 0, 0.01);
+            nn.init.zeros_(conv_seg.bias!);
+        }
+    }
+
+    /// <summary>The head's features before the classifier: [N, channels, H, W].</summary>
+    public Tensor Features(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var feat = in_conv.forward(x);
+        var attended = IsaInterlacing.Apply(feat, DownFactor, global_relation.forward, local_relation.forward);
+        return out_conv.forward(torch.cat(new[] { attended, feat }, 1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Logits [N, num_classes, H, W] with the classifier, otherwise the features.</summary>
+    public override Tensor forward(Tensor x)
+    {
+        if (conv_seg is null) return Features(x);
+        using var scope = NewDisposeScope();
+        var feat = Features(x);
+        if (dropout is not null) feat = dropout.forward(feat);
+        return conv_seg.forward(feat).MoveToOuterDisposeScope();
+    }
+}

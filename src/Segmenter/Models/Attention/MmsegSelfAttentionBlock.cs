@@ -1,0 +1,50 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Attention;
+
+/// <summary>
+/// mmseg <c>isa_head.SelfAttentionBlock</c> (its settings of the generic mmseg SelfAttentionBlock): key/query are
+/// two ConvModules each (<c>key_project.{0,1}</c>, <c>query_project.{0,1}</c>, not shared), <c>value_project</c> a
+/// plain 1×1 conv WITH bias and no norm (in→in), affinity softmax(QᵀK · channels^−0.5), then the extra
+/// <c>output_project</c> ConvModule on the context.
+/// </summary>
+public sealed class MmsegSelfAttentionBlock : nn.Module<Tensor, Tensor>
+{
+    private readonly Sequential key_project;
+    private readonly Sequential query_project;
+    private readonly Conv2d value_project;
+    private readonly MmsegConvModule output_project;
+
+    public int InChannels { get; }
+    public int Channels { get; }
+
+    public MmsegSelfAttentionBlock(int in_channels, int channels) : base("SelfAttentionBlock")
+    {
+        if (in_channels <= 0 || channels <= 0)
+            throw new SegmenterException($"SelfAttentionBlock channels must be positive, got in {in_channels}, channels {channels}", "MmsegSelfAttentionBlock", "check isa_channels / channels");
+        InChannels = in_channels;
+        Channels = channels;
+        key_project = nn.Sequential(new MmsegConvModule(in_channels, channels, 1), new MmsegConvModule(channels, channels, 1));
+        query_project = nn.Sequential(new MmsegConvModule(in_channels, channels, 1), new MmsegConvModule(channels, channels, 1));
+        value_project = nn.Conv2d(in_channels, in_channels, 1, bias: true);
+        output_project = new MmsegConvModule(in_channels, in_channels, 1);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        long n = x.shape[0], h = x.shape[2], w = x.shape[3];
+        var query = query_project.forward(x);
+        query = query.reshape(query.shape[0], query.shape[1], -1).permute(0, 2, 1).contiguous();
+        var key = key_project.forward(x);
+        key = key.reshape(key.shape[0], key.shape[1], -1);
+        var value = value_project.forward(x);
+        value = value.reshape(value.shape[0], value.shape[1], -1).permute(0, 2, 1).contiguous();
+        var sim = (Math.Pow(Channels, -0.5) * torch.matmul(query, key)).softmax(-1);
+        var context = torch.matmul(sim, value).permute(0, 2, 1).contiguous().reshape(n, -1, h, w);
+        return output_project.forward(context).MoveToOuterDisposeScope();
+    }
+}
