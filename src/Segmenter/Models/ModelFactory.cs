@@ -20,6 +20,21 @@ public static class ModelFactory
         };
     }
 
+    /// <summary>
+    /// Imports model.backbone.pretrained into a fresh model's backbone (call at a fresh start, not on resume);
+    /// null when no file is configured. Log <see cref="LoadReport.Summary"/>.
+    /// </summary>
+    public static LoadReport? LoadPretrained(Segmentor model, ModelConfig cfg)
+    {
+        if (cfg.Backbone.Pretrained is not { Length: > 0 } path) return null;
+        return model switch
+        {
+            EncoderDecoder ed => PretrainedLoader.LoadBackbone(ed.Backbone, path),
+            _ => throw new SegmenterException($"pretrained backbone weights are not supported for model type '{cfg.Type}'",
+                "model.backbone.pretrained", "set it to null"),
+        };
+    }
+
     public static Backbone CreateBackbone(ModelConfig cfg) => cfg.Backbone.Type switch
     {
         "resnet" => new ResNet(cfg.Backbone, cfg.BnMomentum, cfg.BnEps),

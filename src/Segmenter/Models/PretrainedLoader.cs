@@ -34,7 +34,7 @@ public sealed record LoadReport(IReadOnlyList<string> Missing, IReadOnlyList<str
 /// </summary>
 public static class PretrainedLoader
 {
-    public static LoadReport LoadBackbone(ResNet backbone, string path)
+    public static LoadReport LoadBackbone(Backbone backbone, string path)
     {
         var tensors = ReadTensors(path);
         try

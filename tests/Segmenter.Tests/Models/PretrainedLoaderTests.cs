@@ -82,4 +82,28 @@ public class PretrainedLoaderTests
         var e = Assert.Throws<SegmenterException>(() => PretrainedLoader.LoadBackbone(net, "/nonexistent/r50.safetensors"));
         Assert.Contains("model.backbone.pretrained", e.Message);
     }
+
+    [Fact]
+    public void FactoryLoadsConfiguredPretrainedWeights()
+    {
+        var dir = TestPaths.NewTempDir();
+        try
+        {
+            var path = Path.Combine(dir, "r18.safetensors");
+            using (var source = new ResNet(Backbone(18)))
+            {
+                var sd = source.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value);
+                sd["conv1.weight"] = torch.full([64, 3, 7, 7], 0.5f);
+                SafeTensors.Save(path, sd);
+            }
+            var cfg = TinyDeepLab() with { Backbone = TinyDeepLab().Backbone with { Pretrained = path } };
+            using var model = Segmenter.Models.ModelFactory.Create(cfg);
+            var report = Segmenter.Models.ModelFactory.LoadPretrained(model, cfg);
+            Assert.NotNull(report);
+            Assert.Empty(report!.Missing);
+            Assert.Equal(0.5f, model.state_dict()["backbone.conv1.weight"].mean().item<float>(), 5);
+            Assert.Null(Segmenter.Models.ModelFactory.LoadPretrained(model, TinyDeepLab()));
+        }
+        finally { Directory.Delete(dir, true); }
+    }
 }

@@ -1,3 +1,5 @@
+using Segmenter.IO;
+using Segmenter.Models;
 using Segmenter.Models.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -41,5 +43,38 @@ public class ResNetPsaTests
         using var scope = NewDisposeScope();
         var outs = net.forward(torch.randn(1, 3, 64, 64));
         Assert.Equal([1L, 512, 8, 8], outs[3].shape);
+    }
+
+    [Fact]
+    public void PlainImageNetWeightsLeaveOnlyPsaNewlyInitialised()
+    {
+        var dir = TestPaths.NewTempDir();
+        try
+        {
+            var path = Path.Combine(dir, "r18.safetensors");
+            using (var plain = new ResNet(Backbone(18))) SafeTensors.Save(path, plain.state_dict());
+            using var net = new ResNet(Backbone(18, 8, attention: "psa", layout: "sequential"));
+            var report = PretrainedLoader.LoadBackbone(net, path);
+            Assert.NotEmpty(report.Missing);
+            Assert.All(report.Missing, k => Assert.Contains(".deattn.", k));
+            Assert.Empty(report.Unexpected);
+            Assert.Empty(report.ShapeMismatch);
+        }
+        finally { Directory.Delete(dir, true); }
+    }
+
+    [Fact]
+    public void PsaDeepLabTrainsOneStep()
+    {
+        using var model = ModelFactory.Create(TinyDeepLab(attention: "psa"));
+        using var scope = NewDisposeScope();
+        model.train();
+        var losses = model.ComputeLosses(torch.randn(2, 3, 64, 64), torch.randint(0, 5, [2, 64, 64], dtype: ScalarType.Int64));
+        var total = losses.Values.Aggregate((a, b) => a + b);
+        total.backward();
+        Assert.True(float.IsFinite(total.item<float>()));
+        var g = model.named_parameters().First(p => p.name == "backbone.layer1.0.deattn.conv_q_left.weight").parameter.grad;
+        Assert.NotNull(g);
+        Assert.False(g!.isnan().any().item<bool>());
     }
 }
