@@ -1,0 +1,356 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.Numerics;
+using System.Text;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Segmenter.IO;
+
+/// <summary>
+/// Reads PyTorch's zip checkpoint format (torch.save since 1.6: `&lt;name&gt;/data.pkl` + raw storages under
+/// `&lt;name&gt;/data/&lt;key&gt;`) without Python. A small unpickler understands the opcodes torch.save emits and
+/// rebuilds tensors from their storages; it never runs code: globals it does not know become inert
+/// <see cref="PickleObject"/> values. Tensors come back on the CPU, contiguous, owned by the caller.
+/// </summary>
+public static class PthReader
+{
+    /// <summary>A Python global (module, name) seen in the pickle, e.g. ("collections", "OrderedDict").</summary>
+    public sealed record PickleGlobal(string Module, string Name)
+    {
+        public override string ToString() => $"{Module}.{Name}";
+    }
+
+    /// <summary>An object the reader does not rebuild (class instance, unknown call): kept inert for inspection.</summary>
+    public sealed class PickleObject(PickleGlobal type, object? args)
+    {
+        public PickleGlobal Type { get; } = type;
+        public object? Args { get; } = args;
+        public object? State { get; set; }
+    }
+
+    /// <summary>
+    /// Loads the whole pickled object as plain .NET values: OrderedDictionary&lt;object, object?&gt; (dict),
+    /// List&lt;object?&gt; (list), object?[] (tuple), string, long, BigInteger (huge ints), double, bool, null,
+    /// byte[] and Tensor.
+    /// </summary>
+    public static object? Load(string path)
+    {
+        if (!File.Exists(path)) throw new SegmenterException("file not found", path, "check the path");
+        try
+        {
+            using var fs = File.OpenRead(path);
+            Span<byte> magic = stackalloc byte[2];
+            if (fs.Read(magic) < 2 || magic[0] != (byte)'P' || magic[1] != (byte)'K')
+                throw new SegmenterException("not a zip-format PyTorch checkpoint (legacy torch.save format or another file)", path,
+                    "re-save it with torch >= 1.6 (torch.save(sd, f)) or convert it to safetensors");
+            fs.Position = 0;
+            using var zip = new ZipArchive(fs, ZipArchiveMode.Read);
+            var pkl = zip.Entries.FirstOrDefault(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal))
+                ?? throw new SegmenterException("zip file has no data.pkl; not a PyTorch checkpoint", path, "pass a file written by torch.save");
+            string prefix = pkl.FullName[..^"data.pkl".Length];
+            var byteOrder = zip.GetEntry(prefix + "byteorder");
+            if (byteOrder is not null && ReadAll(byteOrder).AsSpan().SequenceEqual("big"u8))
+                throw new SegmenterException("checkpoint was written on a big-endian machine", path, "re-save it on a little-endian machine");
+            var storages = new Dictionary<string, Tensor>();
+            try
+            {
+                var unpickler = new Unpickler(ReadAll(pkl), path, (key, dtype, numel) =>
+                {
+                    if (storages.TryGetValue(key, out var s)) return s;
+                    var entry = zip.GetEntry(prefix + "data/" + key)
+                        ?? throw new SegmenterException($"storage '{key}' is missing from the archive (truncated?)", path, "re-save or re-download the file");
+                    var bytes = ReadAll(entry);
+                    long elem = bytes.Length / Math.Max(1, ElementSize(dtype));
+                    var t = torch.empty(elem, dtype);
+                    if (bytes.Length > 0) bytes.AsSpan(0, (int)(elem * ElementSize(dtype))).CopyTo(t.bytes);
+                    storages[key] = t;
+                    return t;
+                });
+                return unpickler.Run();
+            }
+            finally
+            {
+                foreach (var s in storages.Values) s.Dispose();
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new SegmenterException($"corrupt zip archive: {e.Message}", path, "re-save or re-download the file", e);
+        }
+        catch (IOException e)
+        {
+            throw new SegmenterException($"cannot read: {e.Message}", path, "check the file and its permissions", e);
+        }
+    }
+
+    /// <summary>
+    /// Loads a state dict: the top-level dict if it holds tensors, else the one under "state_dict", "model",
+    /// "module" or "net" (mmseg / detectron2 / torchvision training checkpoints). Non-tensor entries are skipped.
+    /// </summary>
+    public static Dictionary<string, Tensor> LoadStateDict(string path)
+    {
+        var top = Load(path);
+        var dict = FindStateDict(top)
+            ?? throw new SegmenterException("no state dict (a dict of tensors) found in the checkpoint", path,
+                "save model.state_dict(), or a dict holding it under 'state_dict' or 'model'");
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (k, v) in dict)
+            if (k is string name && v is Tensor t) result[name] = t;
+        DisposeOthers(top, new HashSet<Tensor>(result.Values, ReferenceEqualityComparer.Instance));
+        return result;
+    }
+
+    private static OrderedDictionary<object, object?>? FindStateDict(object? top)
+    {
+        if (top is not OrderedDictionary<object, object?> d) return null;
+        if (d.Values.Any(v => v is Tensor)) return d;
+        foreach (var key in new[] { "state_dict", "model", "module", "net" })
+            if (d.TryGetValue(key, out var inner) && FindStateDict(inner) is { } found) return found;
+        return null;
+    }
+
+    private static void DisposeOthers(object? node, HashSet<Tensor> keep)
+    {
+        switch (node)
+        {
+            case Tensor t when !keep.Contains(t): t.Dispose(); break;
+            case OrderedDictionary<object, object?> d: foreach (var v in d.Values) DisposeOthers(v, keep); break;
+            case List<object?> l: foreach (var v in l) DisposeOthers(v, keep); break;
+            case object?[] a: foreach (var v in a) DisposeOthers(v, keep); break;
+        }
+    }
+
+    private static byte[] ReadAll(ZipArchiveEntry entry)
+    {
+        using var s = entry.Open();
+        using var ms = new MemoryStream((int)Math.Max(0, entry.Length));
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+
+    private static int ElementSize(ScalarType t) => t switch
+    {
+        ScalarType.Float64 or ScalarType.Int64 => 8,
+        ScalarType.Float32 or ScalarType.Int32 => 4,
+        ScalarType.Float16 or ScalarType.BFloat16 or ScalarType.Int16 => 2,
+        _ => 1,
+    };
+
+    internal static ScalarType? StorageType(string name) => name switch
+    {
+        "FloatStorage" => ScalarType.Float32,
+        "DoubleStorage" => ScalarType.Float64,
+        "HalfStorage" => ScalarType.Float16,
+        "BFloat16Storage" => ScalarType.BFloat16,
+        "LongStorage" => ScalarType.Int64,
+        "IntStorage" => ScalarType.Int32,
+        "ShortStorage" => ScalarType.Int16,
+        "CharStorage" => ScalarType.Int8,
+        "ByteStorage" => ScalarType.Byte,
+        "BoolStorage" => ScalarType.Bool,
+        _ => null,
+    };
+
+    /// <summary>A storage reference from a persistent id: dtype plus the shared flat tensor of the archive entry.</summary>
+    private sealed record StorageRef(Tensor Flat);
+
+    private sealed class Mark
+    {
+        public static readonly Mark Instance = new();
+    }
+
+    private sealed class Unpickler(byte[] data, string source, Func<string, ScalarType, long, Tensor> loadStorage)
+    {
+        private readonly List<object?> _stack = [];
+        private readonly Dictionary<long, object?> _memo = [];
+        private int _pos;
+
+        public object? Run()
+        {
+            while (true)
+            {
+                int at = _pos;
+                byte op = ReadByte();
+                switch (op)
+                {
+                    case 0x80: ReadByte(); break;                                        // PROTO
+                    case 0x95: _pos += 8; break;                                         // FRAME
+                    case (byte)'.': return Pop();                                        // STOP
+                    case (byte)'(': _stack.Add(Mark.Instance); break;                    // MARK
+                    case (byte)'}': _stack.Add(new OrderedDictionary<object, object?>()); break;
+                    case (byte)']': _stack.Add(new List<object?>()); break;
+                    case (byte)')': _stack.Add(Array.Empty<object?>()); break;
+                    case 0x8f: _stack.Add(new List<object?>()); break;                   // EMPTY_SET (as a list)
+                    case (byte)'N': _stack.Add(null); break;
+                    case 0x88: _stack.Add(true); break;
+                    case 0x89: _stack.Add(false); break;
+                    case (byte)'J': _stack.Add((long)BinaryPrimitives.ReadInt32LittleEndian(Take(4))); break;
+                    case (byte)'K': _stack.Add((long)ReadByte()); break;
+                    case (byte)'M': _stack.Add((long)BinaryPrimitives.ReadUInt16LittleEndian(Take(2))); break;
+                    case 0x8a: _stack.Add(ReadLong(ReadByte())); break;                   // LONG1
+                    case 0x8b: _stack.Add(ReadLong(BinaryPrimitives.ReadInt32LittleEndian(Take(4)))); break; // LONG4
+                    case (byte)'G': _stack.Add(BinaryPrimitives.ReadDoubleBigEndian(Take(8))); break;
+                    case (byte)'X': _stack.Add(Encoding.UTF8.GetString(Take(BinaryPrimitives.ReadInt32LittleEndian(Take(4))))); break;
+                    case 0x8c: _stack.Add(Encoding.UTF8.GetString(Take(ReadByte()))); break;  // SHORT_BINUNICODE
+                    case 0x8d: _stack.Add(Encoding.UTF8.GetString(Take(checked((int)BinaryPrimitives.ReadInt64LittleEndian(Take(8)))))); break;
+                    case (byte)'T': _stack.Add(Encoding.Latin1.GetString(Take(BinaryPrimitives.ReadInt32LittleEndian(Take(4))))); break;
+                    case (byte)'U': _stack.Add(Encoding.Latin1.GetString(Take(ReadByte()))); break;
+                    case (byte)'B': _stack.Add(Take(BinaryPrimitives.ReadInt32LittleEndian(Take(4))).ToArray()); break;
+                    case (byte)'C': _stack.Add(Take(ReadByte()).ToArray()); break;
+                    case (byte)'q': _memo[ReadByte()] = Peek(); break;                   // BINPUT
+                    case (byte)'r': _memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(4))] = Peek(); break;
+                    case 0x94: _memo[_memo.Count] = Peek(); break;                       // MEMOIZE
+                    case (byte)'h': _stack.Add(Memo(ReadByte(), at)); break;             // BINGET
+                    case (byte)'j': _stack.Add(Memo(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)); break;
+                    case (byte)'c': _stack.Add(new PickleGlobal(ReadLine(), ReadLine())); break;
+                    case 0x93: { var name = (string)Pop()!; var module = (string)Pop()!; _stack.Add(new PickleGlobal(module, name)); break; }
+                    case (byte)'t': _stack.Add(PopMark().ToArray()); break;
+                    case 0x85: _stack.Add(new[] { Pop() }); break;
+                    case 0x86: { var b = Pop(); var a = Pop(); _stack.Add(new[] { a, b }); break; }
+                    case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); _stack.Add(new[] { a, b, c }); break; }
+                    case (byte)'a': { var v = Pop(); AsList(Peek(), at).Add(v); break; }
+                    case (byte)'e': case 0x90: { var items = PopMark(); AsList(Peek(), at).AddRange(items); break; }
+                    case (byte)'s': { var v = Pop(); var k = Pop(); AsDict(Peek(), at)[k!] = v; break; }
+                    case (byte)'u':
+                        {
+                            var items = PopMark();
+                            var d = AsDict(Peek(), at);
+                            for (int i = 0; i + 1 < items.Count; i += 2) d[items[i]!] = items[i + 1];
+                            break;
+                        }
+                    case (byte)'Q': _stack.Add(PersistentLoad(Pop(), at)); break;
+                    case (byte)'R': { var args = Pop(); var fn = Pop(); _stack.Add(Reduce(fn, args, at)); break; }
+                    case 0x81: { var args = Pop(); var cls = Pop(); _stack.Add(new PickleObject(AsGlobal(cls, at), args)); break; } // NEWOBJ
+                    case (byte)'b':
+                        {
+                            var state = Pop();
+                            if (Peek() is PickleObject o) o.State = state; // dict/OrderedDict state (_metadata) is dropped
+                            break;
+                        }
+                    default:
+                        throw new SegmenterException($"unsupported pickle opcode 0x{op:x2} at byte {at} of data.pkl", source,
+                            "re-save the checkpoint with torch.save(model.state_dict(), f), or convert it to safetensors");
+                }
+            }
+        }
+
+        private object? Reduce(object? fn, object? args, int at)
+        {
+            var g = AsGlobal(fn, at);
+            var a = args as object?[] ?? [];
+            switch (g.ToString())
+            {
+                case "collections.OrderedDict":
+                case "builtins.dict":
+                    return new OrderedDictionary<object, object?>();
+                case "torch._utils._rebuild_tensor_v2":
+                case "torch._utils._rebuild_tensor":
+                    return RebuildTensor(a, at);
+                case "torch._utils._rebuild_parameter":
+                case "torch._utils._rebuild_parameter_with_state":
+                    return a.Length > 0 ? a[0] : null;
+                case "_codecs.encode":
+                    return a.Length > 0 && a[0] is string s ? Encoding.Latin1.GetBytes(s) : null;
+                default:
+                    return new PickleObject(g, args);
+            }
+        }
+
+        private Tensor RebuildTensor(object?[] a, int at)
+        {
+            if (a.Length < 4 || a[0] is not StorageRef storage || a[2] is not object?[] size || a[3] is not object?[] stride)
+                throw Bad("malformed tensor record", at);
+            long offset = ToLong(a[1], at);
+            long[] shape = size.Select(x => ToLong(x, at)).ToArray();
+            long[] strides = stride.Select(x => ToLong(x, at)).ToArray();
+            long numel = shape.Aggregate(1L, (p, q) => p * q);
+            var result = torch.empty(shape, storage.Flat.dtype);
+            if (numel == 0) return result;
+            long last = offset + shape.Zip(strides).Sum(p => (p.First - 1) * p.Second);
+            if (offset < 0 || last >= storage.Flat.shape[0])
+                throw Bad("tensor runs past the end of its storage (truncated?)", at);
+            using var view = storage.Flat.as_strided(shape, strides, offset);
+            result.copy_(view);
+            return result;
+        }
+
+        private StorageRef PersistentLoad(object? pid, int at)
+        {
+            if (pid is not object?[] { Length: >= 5 } t || t[0] is not "storage")
+                throw Bad("unknown persistent id (not a tensor storage)", at);
+            var type = AsGlobal(t[1], at);
+            var dtype = StorageType(type.Name) ?? throw new SegmenterException(
+                $"unsupported storage type {type}", source, "convert the tensors to float32/float64/int64 before saving");
+            var key = t[2] as string ?? throw Bad("storage key is not a string", at);
+            return new StorageRef(loadStorage(key, dtype, ToLong(t[4], at)));
+        }
+
+        private SegmenterException Bad(string what, int at) =>
+            new($"{what} at byte {at} of data.pkl", source, "re-save or re-download the checkpoint");
+
+        private static long ToLong(object? v, int at) => v switch
+        {
+            long l => l,
+            BigInteger b => (long)b,
+            bool b => b ? 1 : 0,
+            _ => throw new InvalidDataException($"expected an integer at byte {at}"),
+        };
+
+        private PickleGlobal AsGlobal(object? v, int at) => v as PickleGlobal ?? throw Bad("call of a non-global", at);
+
+        private List<object?> AsList(object? v, int at) => v as List<object?> ?? throw Bad("append to a non-list", at);
+
+        private OrderedDictionary<object, object?> AsDict(object? v, int at) =>
+            v as OrderedDictionary<object, object?> ?? (v is PickleObject ? new OrderedDictionary<object, object?>() : throw Bad("setitem on a non-dict", at));
+
+        private object? Memo(long key, int at) => _memo.TryGetValue(key, out var v) ? v : throw Bad($"memo key {key} not defined", at);
+
+        private object ReadLong(int n)
+        {
+            var bytes = Take(n);
+            if (n == 0) return 0L;
+            var big = new BigInteger(bytes, isUnsigned: false, isBigEndian: false);
+            return big >= long.MinValue && big <= long.MaxValue ? (long)big : big;
+        }
+
+        private byte ReadByte() => _pos < data.Length ? data[_pos++] : throw Truncated();
+
+        private ReadOnlySpan<byte> Take(int n)
+        {
+            if (n < 0 || _pos + (long)n > data.Length) throw Truncated();
+            var span = data.AsSpan(_pos, n);
+            _pos += n;
+            return span;
+        }
+
+        private string ReadLine()
+        {
+            int end = Array.IndexOf(data, (byte)'\n', _pos);
+            if (end < 0) throw Truncated();
+            var s = Encoding.ASCII.GetString(data, _pos, end - _pos);
+            _pos = end + 1;
+            return s;
+        }
+
+        private SegmenterException Truncated() => new("data.pkl ends early (truncated checkpoint)", source, "re-save or re-download the file");
+
+        private object? Peek() => _stack.Count > 0 ? _stack[^1] : throw new SegmenterException("pickle stack underflow", source, "re-save the checkpoint");
+
+        private object? Pop()
+        {
+            var v = Peek();
+            _stack.RemoveAt(_stack.Count - 1);
+            return v;
+        }
+
+        private List<object?> PopMark()
+        {
+            int i = _stack.FindLastIndex(x => ReferenceEquals(x, Mark.Instance));
+            if (i < 0) throw new SegmenterException("pickle MARK missing", source, "re-save the checkpoint");
+            var items = _stack.GetRange(i + 1, _stack.Count - i - 1);
+            _stack.RemoveRange(i, _stack.Count - i);
+            return items;
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using Segmenter.Config;
+using Segmenter.Models.Attention;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Backbones;
+
+/// <summary>
+/// ResNet-18/34/50/101/152 with torchvision parameter names (so torchvision ImageNet weights load one-to-one;
+/// no `fc`), an optional mmseg V1c deep stem (`stem.*`), torchvision's dilation logic for output stride 8/16,
+/// optional multi-grid on layer4 and optional PSA (`deattn`) in every block. Returns layer1..layer4 outputs.
+/// </summary>
+public sealed class ResNet : Backbone
+{
+    private readonly Conv2d? conv1;
+    private readonly BatchNorm2d? bn1;
+    private readonly Sequential? stem;
+    private readonly MaxPool2d maxpool;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Sequential layer4;
+
+    private readonly int[] _outChannels;
+    private readonly int[] _outStrides;
+
+    public ResNet(BackboneConfig cfg, double bnMomentum = 0.1, double bnEps = 1e-5) : base("ResNet")
+    {
+        Depth = cfg.Depth;
+        DeepStem = cfg.DeepStem;
+        var (bottleneck, blocks) = cfg.Depth switch
+        {
+            18 => (false, new[] { 2, 2, 2, 2 }),
+            34 => (false, new[] { 3, 4, 6, 3 }),
+            50 => (true, new[] { 3, 4, 6, 3 }),
+            101 => (true, new[] { 3, 4, 23, 3 }),
+            152 => (true, new[] { 3, 8, 36, 3 }),
+            _ => throw new SegmenterException($"unknown ResNet depth {cfg.Depth}", "model.backbone.depth", "use 18, 34, 50, 101 or 152"),
+        };
+        bool[] dilate = cfg.OutputStride switch
+        {
+            32 => [false, false, false],
+            16 => [false, false, true],
+            8 => [false, true, true],
+            _ => throw new SegmenterException($"output stride {cfg.OutputStride} is not supported", "model.backbone.output_stride", "use 8, 16 or 32"),
+        };
+        if (cfg.MultiGrid is { } grid && grid.Count != blocks[3])
+            throw new SegmenterException($"multi_grid has {grid.Count} entries but layer4 has {blocks[3]} blocks",
+                "model.backbone.multi_grid", $"give {blocks[3]} multipliers, e.g. [1, 2, 4]");
+        if (cfg.MultiGrid is { } g2 && g2.Any(v => v < 1))
+            throw new SegmenterException("multi_grid entries must be >= 1", "model.backbone.multi_grid", "use positive multipliers, e.g. [1, 2, 4]");
+        var attention = AttentionFactory(cfg.Attention);
+
+        if (cfg.DeepStem)
+        {
+            stem = nn.Sequential(
+                nn.Conv2d(3, 32, 3, stride: 2, padding: 1, bias: false), nn.BatchNorm2d(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(),
+                nn.Conv2d(32, 32, 3, padding: 1, bias: false), nn.BatchNorm2d(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(),
+                nn.Conv2d(32, 64, 3, padding: 1, bias: false), nn.BatchNorm2d(64, eps: bnEps, momentum: bnMomentum), nn.ReLU());
+        }
+        else
+        {
+            conv1 = nn.Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
+            bn1 = nn.BatchNorm2d(64, eps: bnEps, momentum: bnMomentum);
+        }
+        maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
+
+        int expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
+        int inplanes = 64, dilation = 1;
+        Sequential MakeLayer(int planes, int count, int stride, bool dilateStage, IReadOnlyList<int>? multiGrid)
+        {
+            int previousDilation = dilation;
+            if (dilateStage) { dilation *= stride; stride = 1; }
+            nn.Module<Tensor, Tensor>? downsample = null;
+            if (stride != 1 || inplanes != planes * expansion)
+                downsample = nn.Sequential(
+                    nn.Conv2d(inplanes, planes * expansion, 1, stride: stride, bias: false),
+                    nn.BatchNorm2d(planes * expansion, eps: bnEps, momentum: bnMomentum));
+            var layers = new List<nn.Module<Tensor, Tensor>>();
+            for (int i = 0; i < count; i++)
+            {
+                // torchvision: the first block keeps the previous dilation; multi-grid multiplies the stage dilation.
+                int d = multiGrid is not null ? dilation * multiGrid[i] : i == 0 ? previousDilation : dilation;
+                layers.Add(bottleneck
+                    ? new Bottleneck(inplanes, planes, i == 0 ? stride : 1, d, i == 0 ? downsample : null, attention, bnMomentum, bnEps)
+                    : new BasicBlock(inplanes, planes, i == 0 ? stride : 1, d, i == 0 ? downsample : null, attention, bnMomentum, bnEps));
+                inplanes = planes * expansion;
+            }
+            return nn.Sequential(layers);
+        }
+        layer1 = MakeLayer(64, blocks[0], 1, false, null);
+        layer2 = MakeLayer(128, blocks[1], 2, dilate[0], null);
+        layer3 = MakeLayer(256, blocks[2], 2, dilate[1], null);
+        layer4 = MakeLayer(512, blocks[3], 2, dilate[2], cfg.MultiGrid);
+
+        _outChannels = [64 * expansion, 128 * expansion, 256 * expansion, 512 * expansion];
+        _outStrides = [4, 8, Math.Min(16, cfg.OutputStride), cfg.OutputStride];
+        RegisterComponents();
+        InitWeights(cfg.ZeroInitResidual);
+    }
+
+    public int Depth { get; }
+    public bool DeepStem { get; }
+    public override IReadOnlyList<int> OutChannels => _outChannels;
+    public override IReadOnlyList<int> OutStrides => _outStrides;
+
+    /// <summary>The four residual stages, for per-stage summaries and freezing.</summary>
+    public IReadOnlyList<Sequential> Stages => [layer1, layer2, layer3, layer4];
+
+    public override Tensor[] forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        Tensor y = stem is not null ? stem.forward(x) : nn.functional.relu(bn1!.forward(conv1!.forward(x)));
+        y = maxpool.forward(y);
+        var c1 = layer1.forward(y);
+        var c2 = layer2.forward(c1);
+        var c3 = layer3.forward(c2);
+        var c4 = layer4.forward(c3);
+        Tensor[] outs = [c1, c2, c3, c4];
+        foreach (var t in outs) t.MoveToOuterDisposeScope();
+        return outs;
+    }
+
+    /// <summary>torchvision init: kaiming normal (fan_out, relu) for the network's own convs, BN 1/0, optional
+    /// zero-init of each block's last BN. Attention modules keep their own init.</summary>
+    private void InitWeights(bool zeroInitResidual)
+    {
+        using var noGrad = torch.no_grad();
+        var convs = new List<Conv2d>();
+        var bns = new List<BatchNorm2d>();
+        void Collect(nn.Module m)
+        {
+            if (m is Conv2d c) convs.Add(c);
+            else if (m is BatchNorm2d b) bns.Add(b);
+        }
+        if (stem is not null) foreach (var m in stem.children()) Collect(m);
+        if (conv1 is not null) convs.Add(conv1);
+        if (bn1 is not null) bns.Add(bn1);
+        foreach (var stage in Stages)
+            foreach (var block in stage.children())
+                foreach (var (name, m) in block.named_children())
+                    if (name != "deattn")
+                    {
+                        Collect(m);
+                        if (m is Sequential ds) foreach (var dm in ds.children()) Collect(dm);
+                    }
+        foreach (var c in convs) nn.init.kaiming_normal_(c.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+        foreach (var b in bns) { nn.init.ones_(b.weight); nn.init.zeros_(b.bias); }
+        if (zeroInitResidual)
+            foreach (var stage in Stages)
+                foreach (var block in stage.children())
+                    nn.init.zeros_(block switch
+                    {
+                        Bottleneck bb => bb.LastBn.weight,
+                        BasicBlock basic => basic.LastBn.weight,
+                        _ => throw new InvalidOperationException("unexpected block type"),
+                    });
+    }
+
+    private static BlockAttentionFactory? AttentionFactory(AttentionConfig cfg) => cfg.Type switch
+    {
+        "none" => null,
+        "psa" => cfg.Layout switch
+        {
+            "parallel" => width => new PolarizedSelfAttentionParallel(width, width),
+            "sequential" => width => new PolarizedSelfAttentionSequential(width, width),
+            _ => throw new SegmenterException($"unknown PSA layout '{cfg.Layout}'", "model.backbone.attention.layout", "use parallel or sequential"),
+        },
+        _ => throw new SegmenterException($"unknown attention type '{cfg.Type}'", "model.backbone.attention.type", "use none or psa"),
+    };
+}

@@ -1,0 +1,40 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Heads;
+
+/// <summary>
+/// mmcv ConvModule: conv (no bias when a BN follows, mmcv bias='auto') -> BN -> ReLU, registered as `conv`, `bn`
+/// so mmseg checkpoints map one-to-one. Init as mmcv: kaiming normal (fan_out, relu), BN 1/0.
+/// </summary>
+public sealed class ConvModule : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv;
+    private readonly BatchNorm2d? bn;
+    private readonly bool _relu;
+
+    public ConvModule(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
+        int groups = 1, bool norm = true, bool relu = true, double bnMomentum = 0.1, double bnEps = 1e-5)
+        : base(nameof(ConvModule))
+    {
+        conv = nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation,
+            groups: groups, bias: !norm);
+        if (norm) bn = nn.BatchNorm2d(outChannels, eps: bnEps, momentum: bnMomentum);
+        _relu = relu;
+        RegisterComponents();
+        using var noGrad = torch.no_grad();
+        nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+        if (conv.bias is not null) nn.init.zeros_(conv.bias);
+        if (bn is not null) { nn.init.ones_(bn.weight); nn.init.zeros_(bn.bias); }
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = conv.forward(x);
+        if (bn is not null) y = bn.forward(y);
+        if (_relu) y = nn.functional.relu(y);
+        return y.MoveToOuterDisposeScope();
+    }
+}

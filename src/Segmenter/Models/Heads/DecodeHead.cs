@@ -1,0 +1,49 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Heads;
+
+/// <summary>
+/// mmseg BaseDecodeHead: takes the backbone's stage list, returns class logits at feature resolution. Owns the
+/// classifier (`dropout` Dropout2d then `conv_seg` 1x1 with bias, init normal std 0.01 / bias 0).
+/// </summary>
+public abstract class DecodeHead : nn.Module<Tensor[], Tensor>
+{
+    protected readonly Dropout2d? dropout;
+    protected readonly Conv2d conv_seg;
+
+    protected DecodeHead(string name, int channels, int numClasses, double dropoutRatio, bool alignCorners) : base(name)
+    {
+        if (numClasses < 1)
+            throw new SegmenterException($"num_classes is {numClasses}", "model.num_classes", "set the number of classes (>= 1)");
+        if (dropoutRatio is < 0 or >= 1)
+            throw new SegmenterException($"dropout {dropoutRatio} is outside [0, 1)", "model.decode_head.dropout", "use e.g. 0.1 (0 = off)");
+        NumClasses = numClasses;
+        AlignCorners = alignCorners;
+        if (dropoutRatio > 0) dropout = nn.Dropout2d(dropoutRatio);
+        conv_seg = nn.Conv2d(channels, numClasses, 1);
+        using var noGrad = torch.no_grad();
+        nn.init.normal_(conv_seg.weight, 0, 0.01);
+        nn.init.zeros_(conv_seg.bias!);
+    }
+
+    public int NumClasses { get; }
+    public bool AlignCorners { get; }
+
+    /// <summary>Dropout then the 1x1 classifier.</summary>
+    protected Tensor ClsSeg(Tensor feat)
+    {
+        using var scope = NewDisposeScope();
+        if (dropout is not null) feat = dropout.forward(feat);
+        return conv_seg.forward(feat).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Bilinear resize to (h, w) with this head's align_corners.</summary>
+    protected Tensor Resize(Tensor x, long h, long w) =>
+        nn.functional.interpolate(x, [h, w], mode: InterpolationMode.Bilinear, align_corners: AlignCorners);
+
+    protected static Tensor Pick(Tensor[] inputs, int index, string key) =>
+        index >= 0 && index < inputs.Length ? inputs[index]
+            : throw new SegmenterException($"stage index {index} is outside 0..{inputs.Length - 1}", key, $"use 0..{inputs.Length - 1}");
+}

@@ -1,0 +1,91 @@
+using Segmenter.Config;
+using Segmenter.Losses;
+using Segmenter.Models.Backbones;
+using Segmenter.Models.Heads;
+using Segmenter.Models.Segmentors;
+
+namespace Segmenter.Models;
+
+/// <summary>Builds a segmentor from the model config: one switch per family, so the choices are listed here.</summary>
+public static class ModelFactory
+{
+    public static Segmentor Create(ModelConfig cfg)
+    {
+        if (cfg.NumClasses < 1)
+            throw new SegmenterException($"num_classes is {cfg.NumClasses}", "model.num_classes", "set the number of classes (>= 1)");
+        return cfg.Type switch
+        {
+            "encoder_decoder" => CreateEncoderDecoder(cfg),
+            _ => throw new SegmenterException($"unknown model type '{cfg.Type}'", "model.type", "use encoder_decoder"),
+        };
+    }
+
+    /// <summary>
+    /// Imports model.backbone.pretrained into a fresh model's backbone (call at a fresh start, not on resume);
+    /// null when no file is configured. Log <see cref="LoadReport.Summary"/>.
+    /// </summary>
+    public static LoadReport? LoadPretrained(Segmentor model, ModelConfig cfg)
+    {
+        if (cfg.Backbone.Pretrained is not { Length: > 0 } path) return null;
+        return model switch
+        {
+            EncoderDecoder ed => PretrainedLoader.LoadBackbone(ed.Backbone, path),
+            _ => throw new SegmenterException($"pretrained backbone weights are not supported for model type '{cfg.Type}'",
+                "model.backbone.pretrained", "set it to null"),
+        };
+    }
+
+    public static Backbone CreateBackbone(ModelConfig cfg) => cfg.Backbone.Type switch
+    {
+        "resnet" => new ResNet(cfg.Backbone, cfg.BnMomentum, cfg.BnEps),
+        _ => throw new SegmenterException($"unknown backbone type '{cfg.Backbone.Type}'", "model.backbone.type", "use resnet"),
+    };
+
+    public static DecodeHead CreateDecodeHead(ModelConfig cfg, Backbone backbone)
+    {
+        var h = cfg.DecodeHead;
+        int inChannels = StageChannels(backbone, h.InIndex, "model.decode_head.in_index");
+        return h.Type switch
+        {
+            "deeplabv3plus" => new DepthwiseSeparableAsppHead(inChannels, h.InIndex, h.Channels, h.Dilations,
+                h.C1Channels > 0 ? StageChannels(backbone, h.C1InIndex, "model.decode_head.c1_in_index") : 0, h.C1InIndex, h.C1Channels,
+                cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps),
+            "fcn" => new FcnHead(inChannels, h.InIndex, h.Channels, 2, true, cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps),
+            _ => throw new SegmenterException($"unknown decode head type '{h.Type}'", "model.decode_head.type", "use deeplabv3plus or fcn"),
+        };
+    }
+
+    public static DecodeHead? CreateAuxHead(ModelConfig cfg, Backbone backbone)
+    {
+        if (cfg.AuxHead is not { } a) return null;
+        int inChannels = StageChannels(backbone, a.InIndex, "model.aux_head.in_index");
+        return a.Type switch
+        {
+            "fcn" => new FcnHead(inChannels, a.InIndex, a.Channels, a.NumConvs, a.ConcatInput, cfg.NumClasses, a.Dropout,
+                cfg.DecodeHead.AlignCorners, cfg.BnMomentum, cfg.BnEps),
+            _ => throw new SegmenterException($"unknown auxiliary head type '{a.Type}'", "model.aux_head.type", "use fcn, or aux_head: null for none"),
+        };
+    }
+
+    public static CrossEntropyLoss CreateLoss(LossConfig cfg, bool withOhem) => cfg.Type switch
+    {
+        "cross_entropy" => new CrossEntropyLoss(cfg.IgnoreIndex, cfg.ClassWeight,
+            withOhem && cfg.Ohem is { } o ? new OhemPixelSampler(o.Thresh, o.MinKept) : null),
+        _ => throw new SegmenterException($"unknown loss type '{cfg.Type}'", "model.loss.type", "use cross_entropy"),
+    };
+
+    private static EncoderDecoder CreateEncoderDecoder(ModelConfig cfg)
+    {
+        var backbone = CreateBackbone(cfg);
+        var decode = CreateDecodeHead(cfg, backbone);
+        var aux = CreateAuxHead(cfg, backbone);
+        // OHEM only on the decode head, as mmseg's *_ohem configs (the sampler is a decode_head setting).
+        return new EncoderDecoder(backbone, decode, CreateLoss(cfg.Loss, withOhem: true), cfg.DecodeHead.LossWeight,
+            aux, aux is null ? null : CreateLoss(cfg.Loss, withOhem: false), cfg.AuxHead?.LossWeight ?? 0);
+    }
+
+    private static int StageChannels(Backbone backbone, int index, string key) =>
+        index >= 0 && index < backbone.OutChannels.Count ? backbone.OutChannels[index]
+            : throw new SegmenterException($"stage index {index} is outside 0..{backbone.OutChannels.Count - 1}", key,
+                $"use 0..{backbone.OutChannels.Count - 1} (layer1..layer{backbone.OutChannels.Count})");
+}
