@@ -155,10 +155,11 @@ public static class ConfigValidator
         {
             var p = split.Parts[i];
             var at = $"{key}.parts.{i}";
-            check.That($"{at}.img_dir", p.ImgDir.Trim().Length > 0, "''", "a folder under data.root, e.g. JPEGImages");
-            check.That($"{at}.ann_dir", p.AnnDir.Trim().Length > 0, "''", "a folder under data.root, e.g. SegmentationClass");
+            // null img_dir / ann_dir / img_suffix mean "the dataset type's default" (DatasetLayout).
+            check.That($"{at}.img_dir", p.ImgDir is null || p.ImgDir.Trim().Length > 0, "''", "null (the dataset's default) or a folder under data.root, e.g. JPEGImages");
+            check.That($"{at}.ann_dir", p.AnnDir is null || p.AnnDir.Trim().Length > 0, "''", "null (the dataset's default) or a folder under data.root, e.g. SegmentationClass");
             if (p.Split is { } file) check.That($"{at}.split", file.Trim().Length > 0, "''", "null (every image) or a split file, e.g. ImageSets/Segmentation/train.txt");
-            check.That($"{at}.img_suffix", p.ImgSuffix.Length > 0, "''", "a file suffix, e.g. .jpg");
+            check.That($"{at}.img_suffix", p.ImgSuffix is null || p.ImgSuffix.Length > 0, "''", "null (the dataset's default) or a file suffix, e.g. .jpg");
             check.That($"{at}.seg_suffix", p.SegSuffix.Length > 0, "''", "a file suffix, e.g. .png");
         }
     }

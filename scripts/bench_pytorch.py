@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""PyTorch peer of `segment bench`: the same DeepLabV3+ (torchvision ResNet-50 with dilation, the mmseg
+DepthwiseSeparableASPPHead layout, FCN auxiliary head), the same input size, threads, loss and SGD step,
+timed the same way (mean over timed iterations after warm-up). Prints one JSON line.
+
+Run with Debian's PyTorch: /usr/bin/python3 scripts/bench_pytorch.py --batch 2 --size 256 --threads 2
+"""
+import argparse
+import json
+import resource
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+import torchvision
+
+
+class ConvModule(nn.Module):
+    def __init__(self, cin, cout, k, dilation=1, groups=1):
+        super().__init__()
+        self.conv = nn.Conv2d(cin, cout, k, padding=dilation * (k // 2), dilation=dilation, groups=groups, bias=False)
+        self.bn = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        return F.relu(self.bn(self.conv(x)))
+
+
+class SepConv(nn.Module):
+    def __init__(self, cin, cout, dilation=1):
+        super().__init__()
+        self.depthwise_conv = ConvModule(cin, cin, 3, dilation, groups=cin)
+        self.pointwise_conv = ConvModule(cin, cout, 1)
+
+    def forward(self, x):
+        return self.pointwise_conv(self.depthwise_conv(x))
+
+
+class DeepLabV3PlusHead(nn.Module):
+    def __init__(self, cin, c1_in, channels, c1_channels, dilations, num_classes):
+        super().__init__()
+        self.image_pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), ConvModule(cin, channels, 1))
+        self.aspp_modules = nn.ModuleList(
+            [ConvModule(cin, channels, 1) if d == 1 else SepConv(cin, channels, d) for d in dilations])
+        self.bottleneck = ConvModule((len(dilations) + 1) * channels, channels, 3)
+        self.c1_bottleneck = ConvModule(c1_in, c1_channels, 1)
+        self.sep_bottleneck = nn.Sequential(SepConv(channels + c1_channels, channels), SepConv(channels, channels))
+        self.dropout = nn.Dropout2d(0.1)
+        self.conv_seg = nn.Conv2d(channels, num_classes, 1)
+
+    def forward(self, c1, x):
+        pool = F.interpolate(self.image_pool(x), size=x.shape[2:], mode="bilinear", align_corners=False)
+        out = self.bottleneck(torch.cat([pool] + [m(x) for m in self.aspp_modules], 1))
+        low = self.c1_bottleneck(c1)
+        out = F.interpolate(out, size=low.shape[2:], mode="bilinear", align_corners=False)
+        out = self.sep_bottleneck(torch.cat([out, low], 1))
+        return self.conv_seg(self.dropout(out))
+
+
+class FCNHead(nn.Module):
+    def __init__(self, cin, channels, num_classes):
+        super().__init__()
+        self.convs = nn.Sequential(ConvModule(cin, channels, 3))
+        self.dropout = nn.Dropout2d(0.1)
+        self.conv_seg = nn.Conv2d(channels, num_classes, 1)
+
+    def forward(self, x):
+        return self.conv_seg(self.dropout(self.convs(x)))
+
+
+class DeepLabV3Plus(nn.Module):
+    def __init__(self, num_classes, depth, os):
+        super().__init__()
+        dil = [False, True, True] if os == 8 else [False, False, True]
+        make = torchvision.models.resnet50 if depth == 50 else torchvision.models.resnet101
+        self.backbone = make(replace_stride_with_dilation=dil)
+        del self.backbone.fc
+        rates = [1, 12, 24, 36] if os == 8 else [1, 6, 12, 18]
+        self.decode_head = DeepLabV3PlusHead(2048, 256, 512, 48, rates, num_classes)
+        self.auxiliary_head = FCNHead(1024, 256, num_classes)
+
+    def forward(self, x):
+        b = self.backbone
+        x = b.maxpool(b.relu(b.bn1(b.conv1(x))))
+        c1 = b.layer1(x)
+        c3 = b.layer3(b.layer2(c1))
+        c4 = b.layer4(c3)
+        return self.decode_head(c1, c4), self.auxiliary_head(c3)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batch", type=int, default=2)
+    ap.add_argument("--size", type=int, default=256)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--iters", type=int, default=10)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--classes", type=int, default=21)
+    ap.add_argument("--depth", type=int, default=50)
+    ap.add_argument("--os", type=int, default=8)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    model = DeepLabV3Plus(args.classes, args.depth, args.os).train()
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
+    g = torch.Generator().manual_seed(42)
+    images = torch.randn(args.batch, 3, args.size, args.size, generator=g)
+    labels = torch.randint(0, args.classes, (args.batch, args.size, args.size), generator=g)
+
+    times = []
+    for i in range(args.warmup + args.iters):
+        t0 = time.perf_counter()
+        out, aux = model(images)
+        out = F.interpolate(out, size=labels.shape[1:], mode="bilinear", align_corners=False)
+        aux = F.interpolate(aux, size=labels.shape[1:], mode="bilinear", align_corners=False)
+        loss = F.cross_entropy(out, labels, ignore_index=255) + 0.4 * F.cross_entropy(aux, labels, ignore_index=255)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        loss.item()
+        if i >= args.warmup:
+            times.append(time.perf_counter() - t0)
+    step = sum(times) / len(times)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"framework": "pytorch " + torch.__version__, "batch": args.batch, "size": args.size,
+                      "threads": args.threads, "step_s": step, "images_per_s": args.batch / step,
+                      "peak_rss_mb": round(peak_mb), "params": sum(p.numel() for p in model.parameters())}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+using System.CommandLine;
+using Segmenter.Data;
+using Segmenter.Data.Synth;
+using Serilog;
+
+namespace Segmenter.Cli.Commands;
+
+public static class DataCommand
+{
+    public static Command Create()
+    {
+        var cmd = new Command("data", "Dataset tools: generate tiny datasets in official layouts, validate a dataset.");
+        cmd.Subcommands.Add(Synth());
+        cmd.Subcommands.Add(Check());
+        return cmd;
+    }
+
+    private static Command Synth()
+    {
+        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style).", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output root (VOC: writes <out>/VOCdevkit/VOC2012).", Required = true };
+        var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 48 };
+        var size = new Option<int>("--size") { Description = "Approximate image size in pixels.", DefaultValueFactory = _ => 96 };
+        var seed = new Option<int>("--seed") { Description = "Seed; the same arguments give byte-identical files.", DefaultValueFactory = _ => 0 };
+        var cmd = new Command("synth", "Write a small deterministic dataset (shapes of several classes on textured backgrounds) in an official layout.")
+        {
+            format, output, count, size, seed,
+        };
+        cmd.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            var fmt = parse.GetValue(format)!;
+            if (fmt != "voc")
+                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc");
+            var report = VocSynth.Generate(parse.GetValue(output)!, parse.GetValue(count), parse.GetValue(size), parse.GetValue(seed));
+            Log.Information("Wrote {Count} images ({Train} train, {Val} val) to {Root}", report.Count, report.TrainCount, report.ValCount, Path.GetFullPath(report.Voc2012Root));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static Command Check()
+    {
+        var config = CommonOptions.Config();
+        var cfgOptions = CommonOptions.CfgOptions();
+        var split = new Option<string>("--split") { Description = "train, val or both.", DefaultValueFactory = _ => "both" };
+        var cmd = new Command("check", "Validate a dataset: missing files, unreadable images, size mismatches, label values; prints counts per class.")
+        {
+            config, cfgOptions, split,
+        };
+        cmd.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions));
+            var which = parse.GetValue(split)!;
+            if (which is not ("train" or "val" or "both"))
+                throw new SegmenterException($"unknown split '{which}'", "--split", "use train, val or both");
+            int problems = 0;
+            foreach (var train in which == "both" ? new[] { true, false } : new[] { which == "train" })
+            {
+                var report = DataChecker.Check(cfg.Data, cfg.Model.NumClasses, train);
+                Console.WriteLine($"== {(train ? "train" : "val")} split ==");
+                Console.WriteLine(report.Format(ClassNames.For(cfg)));
+                problems += report.Problems.Count;
+            }
+            return problems == 0 ? 0 : 3;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,32 @@
+using System.CommandLine;
+using Segmenter.Inference;
+using Serilog;
+
+namespace Segmenter.Cli.Commands;
+
+public static class PredictCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var checkpoint = new Option<string>("--checkpoint", "-k") { Description = "Checkpoint (.ckpt) to run.", Required = true };
+        var input = new Option<string>("--input", "-i") { Description = "An image or a folder of images.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output folder: <stem>.png (class indices) and <stem>_color.png (palette colours).", Required = true };
+        var cfgOptions = CommonOptions.CfgOptions();
+        var device = CommonOptions.Device();
+        var cmd = new Command("predict", "Segment images with a checkpoint; writes index and colour PNGs at each input's original size.")
+        {
+            config, checkpoint, input, output, cfgOptions, device,
+        };
+        cmd.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions), ("train.device", parse.GetValue(device)));
+            var inputs = Predictor.ListInputs(parse.GetValue(input)!);
+            var (model, dev) = CheckpointModel.Load(cfg, parse.GetValue(checkpoint)!);
+            int n = Predictor.Run(model, cfg, parse.GetValue(input)!, parse.GetValue(output)!, dev);
+            Log.Information("Wrote predictions for {Count} of {Total} images to {Out}", n, inputs.Count, Path.GetFullPath(parse.GetValue(output)!));
+            return 0;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,53 @@
+using System.CommandLine;
+using Segmenter.Config;
+using Segmenter.Logging;
+using Segmenter.Training;
+using Serilog;
+
+namespace Segmenter.Cli.Commands;
+
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var workDir = new Option<string?>("--work-dir") { Description = "Where checkpoints, logs and metrics go (overrides train.work_dir)." };
+        var resume = new Option<string?>("--resume") { Description = "auto = continue from the latest checkpoint in the work dir; or a checkpoint path." };
+        var cfgOptions = CommonOptions.CfgOptions();
+        var device = CommonOptions.Device();
+        var seed = new Option<int?>("--seed") { Description = "Random seed (overrides train.seed)." };
+        var stopAt = new Option<long?>("--stop-at") { Description = "Checkpoint and stop at this iteration (the schedule still runs to max_iters); continue later with --resume auto." };
+
+        var cmd = new Command("train", "Train a model from a config. Ctrl+C checkpoints and stops; --resume auto continues exactly.")
+        {
+            config, workDir, resume, cfgOptions, device, seed, stopAt,
+        };
+        cmd.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
+                ("train.work_dir", parse.GetValue(workDir)), ("train.device", parse.GetValue(device)),
+                ("train.seed", parse.GetValue(seed)?.ToString()));
+            var yaml = ConfigWriter.ToYaml(cfg);
+            Trainer.EnsureWritable(cfg.Train.WorkDir);
+            LogSetup.Configure(parse.GetValue(CommonOptions.Verbose), Path.Combine(cfg.Train.WorkDir, "train.log"));
+            IO.AtomicFile.WriteAllText(Path.Combine(cfg.Train.WorkDir, "config.yaml"), yaml);
+
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); Log.Warning("Stopping after this iteration (Ctrl+C again to abort)"); };
+            Console.CancelKeyPress += onCancel;
+            try
+            {
+                var result = Trainer.Run(cfg, new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = cts.Token });
+                Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_mIoU.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
+                if (result.LastEval is { } eval)
+                    Log.Information("Final mIoU {MIoU:F2}", eval.ReportedPercent()["mIoU"]);
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+}

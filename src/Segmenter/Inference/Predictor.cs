@@ -1,0 +1,73 @@
+using Segmenter.Config;
+using Segmenter.Data;
+using Segmenter.Evaluation;
+using Segmenter.IO;
+using Segmenter.Models.Segmentors;
+using Serilog;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Segmenter.Inference;
+
+/// <summary>
+/// `segment predict`: for each input image, writes `<stem>.png` (class indices, L mode) and
+/// `<stem>_color.png` (the dataset palette) at the image's original size.
+/// </summary>
+public static class Predictor
+{
+    private static readonly string[] ImageExtensions = [".jpg", ".jpeg", ".png", ".bmp", ".webp"];
+
+    public static IReadOnlyList<string> ListInputs(string input)
+    {
+        if (File.Exists(input)) return [input];
+        if (Directory.Exists(input))
+        {
+            var files = Directory.EnumerateFiles(input)
+                .Where(f => ImageExtensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                .Order(StringComparer.Ordinal).ToList();
+            if (files.Count == 0)
+                throw new SegmenterException("no images (.jpg, .jpeg, .png, .bmp, .webp) in the input folder", input, "point --input at an image or a folder of images");
+            return files;
+        }
+        throw new SegmenterException("input not found", input, "point --input at an image or a folder of images");
+    }
+
+    public static int Run(Segmentor model, ExperimentConfig cfg, string input, string outDir, Device device)
+    {
+        var inputs = ListInputs(input);
+        Directory.CreateDirectory(outDir);
+        var palette = Palettes.FromConfig(cfg.Data.Palette, cfg.Model.NumClasses);
+        var transform = new TestTransform(cfg.Data);
+        model.eval();
+        using var _ = no_grad();
+        int n = 0;
+        foreach (var path in inputs)
+        {
+            using var scope = NewDisposeScope();
+            var image = ImageIO.ReadRgb(path);
+            var item = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image,
+                new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, ""));
+            var tensorImage = tensor(item.Image, new long[] { 1, 3, item.Height, item.Width }).to(device);
+            var logits = SegmentationInference.Logits(model, tensorImage, cfg.Test);
+            var labels = SegmentationInference.ToLabels(logits, image.Height, image.Width, cfg.Model.DecodeHead.AlignCorners);
+            var stem = Path.GetFileNameWithoutExtension(path);
+            var map = new LabelMap(image.Width, image.Height, labels);
+            ImageIO.WriteLabelPng(Path.Combine(outDir, stem + ".png"), map);
+            ImageIO.WritePng(Path.Combine(outDir, stem + "_color.png"), Colorize(map, palette));
+            n++;
+            Log.Information("[{N}/{Total}] {Input} -> {Out}", n, inputs.Count, path, Path.Combine(outDir, stem + ".png"));
+        }
+        return n;
+    }
+
+    public static RgbImage Colorize(LabelMap map, IReadOnlyList<(byte R, byte G, byte B)> palette)
+    {
+        var rgb = new byte[map.Width * map.Height * 3];
+        for (int i = 0; i < map.Data.Length; i++)
+        {
+            var (r, g, b) = map.Data[i] < palette.Count ? palette[map.Data[i]] : ((byte)0, (byte)0, (byte)0);
+            rgb[i * 3] = r; rgb[i * 3 + 1] = g; rgb[i * 3 + 2] = b;
+        }
+        return new RgbImage(map.Width, map.Height, rgb);
+    }
+}

@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Segmenter.Evaluation;
+using Serilog;
+
+namespace Segmenter.Training;
+
+/// <summary>
+/// Progress of a training run: a log line every N iterations (iteration, losses, lr, time per iteration,
+/// data time, ETA, it/s, resident memory) and the same figures as JSON lines in work_dir/metrics.jsonl.
+/// Plain log lines (no TTY tricks), so progress shows in CI logs and files too.
+/// </summary>
+public sealed class TrainProgress
+{
+    private readonly string _jsonlPath;
+    private readonly long _start;
+    private readonly long _stop;
+    private readonly int _interval;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly Dictionary<string, double> _lossSums = new();
+    private double _timeSum, _dataSum;
+    private int _count;
+    private long _peakRss;
+
+    public TrainProgress(string workDir, long start, long stop, int interval)
+    {
+        _jsonlPath = Path.Combine(workDir, "metrics.jsonl");
+        _start = start;
+        _stop = stop;
+        _interval = Math.Max(1, interval);
+    }
+
+    public static long RssBytes()
+    {
+        using var p = Process.GetCurrentProcess();
+        return p.WorkingSet64;
+    }
+
+    public long PeakRssBytes => _peakRss;
+
+    public void Step(long iteration, double lr, IReadOnlyDictionary<string, double> losses, double dataSeconds, double stepSeconds)
+    {
+        foreach (var (k, v) in losses) _lossSums[k] = _lossSums.GetValueOrDefault(k) + v;
+        _timeSum += stepSeconds;
+        _dataSum += dataSeconds;
+        _count++;
+        if (iteration % _interval != 0 && iteration != _stop) return;
+
+        long rss = RssBytes();
+        _peakRss = Math.Max(_peakRss, rss);
+        double secPerIt = _timeSum / _count, dataPerIt = _dataSum / _count;
+        double elapsed = _clock.Elapsed.TotalSeconds;
+        double overall = elapsed / Math.Max(1, iteration - _start);
+        var eta = TimeSpan.FromSeconds(overall * (_stop - iteration));
+        var means = _lossSums.ToDictionary(kv => kv.Key, kv => kv.Value / _count);
+        string lossText = string.Join(" ", means.Where(kv => kv.Key != "loss").Select(kv => $"{kv.Key} {kv.Value:F4}"));
+        Log.Information("iter {Iter}/{Stop} | loss {Loss:F4} ({Parts}) | lr {Lr:E2} | {Sec:F3} s/it ({ItS:F2} it/s) data {Data:F3} s | eta {Eta} | rss {Rss} MB",
+            iteration, _stop, means["loss"], lossText, lr, secPerIt, 1 / secPerIt, dataPerIt, eta.ToString(@"hh\:mm\:ss"), rss >> 20);
+
+        var record = new Dictionary<string, object> { ["iter"] = iteration, ["lr"] = lr, ["time"] = secPerIt, ["data_time"] = dataPerIt, ["rss_mb"] = rss >> 20 };
+        foreach (var (k, v) in means) record[k] = v;
+        AppendJson(record);
+        _lossSums.Clear();
+        _timeSum = _dataSum = 0;
+        _count = 0;
+    }
+
+    public void Evaluation(long iteration, SemanticResult result)
+    {
+        var p = result.ReportedPercent();
+        Log.Information("Validation at iter {Iter}: mIoU {MIoU:F2} mAcc {MAcc:F2} aAcc {AAcc:F2}", iteration, p["mIoU"], p["mAcc"], p["aAcc"]);
+        AppendJson(new Dictionary<string, object> { ["iter"] = iteration, ["mode"] = "val", ["mIoU"] = p["mIoU"], ["mAcc"] = p["mAcc"], ["aAcc"] = p["aAcc"] });
+    }
+
+    public void Finish() =>
+        Log.Information("Training done in {Elapsed}; peak rss {Rss} MB", _clock.Elapsed.ToString(@"hh\:mm\:ss"), Math.Max(_peakRss, RssBytes()) >> 20);
+
+    private void AppendJson(Dictionary<string, object> record) =>
+        File.AppendAllText(_jsonlPath, JsonSerializer.Serialize(record) + "\n");
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using Segmenter.Config;
+using Segmenter.Data;
+using Segmenter.Evaluation;
+using Segmenter.Models;
+using Segmenter.Models.Segmentors;
+using Serilog;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Segmenter.Training;
+
+/// <summary>What a training run needs besides the config.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>The merged config as YAML, stored in every checkpoint.</summary>
+    public required string ConfigYaml { get; init; }
+    /// <summary>null = start fresh; "auto" = the latest checkpoint in the work dir if any; otherwise a checkpoint path.</summary>
+    public string? Resume { get; init; }
+    /// <summary>Stop (after checkpointing) once this iteration is reached, even if max_iters is larger; resume later.</summary>
+    public long? StopAt { get; init; }
+    /// <summary>Ctrl+C: finish the current step, checkpoint, exit.</summary>
+    public CancellationToken Cancel { get; init; }
+}
+
+public sealed record TrainResult(long Iteration, string? LastCheckpoint, SemanticResult? LastEval, double FirstLoss, double LastLoss);
+
+/// <summary>
+/// The iteration-based training loop, read top to bottom: build everything from the config, optionally resume,
+/// then for each iteration: batch -> forward -> losses -> backward -> (clip) -> step, with logging, validation
+/// and checkpoints at their intervals. The batch of iteration i and the model's randomness are functions of
+/// the seed and i, and the checkpoint holds the torch RNG state, so a resumed run equals an uninterrupted one.
+/// </summary>
+public static class Trainer
+{
+    public static TrainResult Run(ExperimentConfig cfg, TrainOptions options)
+    {
+        var t = cfg.Train;
+        var workDir = Path.GetFullPath(t.WorkDir);
+        EnsureWritable(workDir);
+        if (t.Threads > 0) torch.set_num_threads(t.Threads);
+        var device = DeviceSelector.Parse(t.Device);
+        torch.manual_seed(t.Seed);
+
+        // Data first: a missing dataset should fail before any model is built.
+        var trainSet = DatasetFactory.Create(cfg.Data, train: true, numClasses: cfg.Model.NumClasses);
+        var valSet = DatasetFactory.Create(cfg.Data, train: false, numClasses: cfg.Model.NumClasses);
+        var loader = new BatchLoader(trainSet, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data),
+            cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch);
+
+        var model = ModelFactory.Create(cfg.Model);
+        if (ModelFactory.LoadPretrained(model, cfg.Model) is { } report)
+            Log.Information("Pretrained backbone {Path}: {Report}", cfg.Model.Backbone.Pretrained, report.Summary());
+        model.to(device);
+        var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
+        var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
+
+        long start = 0;
+        double bestMiou = double.NegativeInfinity;
+        var resumeFrom = options.Resume == "auto" ? Checkpointer.FindLatest(workDir) : options.Resume;
+        if (resumeFrom is not null)
+        {
+            using var ckpt = Checkpointer.Load(resumeFrom);
+            ckpt.ApplyTo(model, optimizer);
+            start = ckpt.Iteration;
+            bestMiou = ReadBest(ckpt.ExtraJson);
+            Log.Information("Resumed from {Checkpoint} at iteration {Iteration}", resumeFrom, start);
+        }
+        else if (options.Resume == "auto")
+        {
+            Log.Information("No checkpoint in {WorkDir}; starting from scratch", workDir);
+        }
+
+        long maxIters = cfg.Schedule.MaxIters;
+        long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
+        Log.Information("Training {Model} for iterations {Start}..{Stop} of {Max} on {Device}; work dir {WorkDir}",
+            DescribeModel(cfg.Model), start, stopAt, maxIters, device.type == DeviceType.CPU ? "cpu" : device.ToString(), workDir);
+
+        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval);
+        SemanticResult? lastEval = null;
+        string? lastCheckpoint = null;
+        double firstLoss = double.NaN, lastLoss = double.NaN;
+        model.train();
+
+        long it = start;
+        using (var batches = loader.Iterate(start).GetEnumerator())
+        {
+            while (it < stopAt)
+            {
+                var dataWatch = Stopwatch.StartNew();
+                batches.MoveNext();
+                var batch = batches.Current;
+                double dataTime = dataWatch.Elapsed.TotalSeconds;
+
+                var stepWatch = Stopwatch.StartNew();
+                double lr = schedule.LearningRate(it);
+                optimizer.SetLearningRate(lr);
+                Dictionary<string, double> lossValues;
+                using (NewDisposeScope())
+                {
+                    var (images, labels) = batch.ToTensors(device);
+                    var losses = model.ComputeLosses(images, labels);
+                    var total = losses.Values.Aggregate((a, b) => a + b);
+                    optimizer.ZeroGrad();
+                    total.backward();
+                    if (cfg.Optimizer.GradClip is { } maxNorm)
+                        GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
+                    optimizer.Step();
+                    lossValues = losses.ToDictionary(kv => kv.Key, kv => kv.Value.item<float>() * 1.0);
+                    lossValues["loss"] = total.item<float>();
+                }
+                it++;
+                double loss = lossValues["loss"];
+                if (double.IsNaN(firstLoss)) firstLoss = loss;
+                lastLoss = loss;
+                if (!double.IsFinite(loss))
+                    throw new SegmenterException($"loss became {loss} at iteration {it}", cfg.Train.WorkDir,
+                        "lower optimizer.lr, enable optimizer.grad_clip, or check the labels with `segment data check`");
+                progress.Step(it, lr, lossValues, dataTime, stepWatch.Elapsed.TotalSeconds + dataTime);
+
+                bool last = it == stopAt;
+                bool validate = (t.ValInterval > 0 && it % t.ValInterval == 0) || it == maxIters;
+                if (validate)
+                {
+                    lastEval = SegmentationEvaluator.Evaluate(model, cfg, valSet, device);
+                    model.train();
+                    double miou = lastEval.MIoU;
+                    progress.Evaluation(it, lastEval);
+                    if (miou > bestMiou || double.IsNegativeInfinity(bestMiou))
+                    {
+                        bestMiou = miou;
+                        using var best = Capture(it, model, optimizer, options.ConfigYaml, cfg, bestMiou);
+                        Checkpointer.SaveBest(workDir, best);
+                        Log.Information("New best mIoU {MIoU:F2} at iteration {Iteration}", 100 * miou, it);
+                    }
+                }
+                bool interrupted = options.Cancel.IsCancellationRequested;
+                if ((t.CheckpointInterval > 0 && it % t.CheckpointInterval == 0) || last || interrupted)
+                {
+                    using var ckpt = Capture(it, model, optimizer, options.ConfigYaml, cfg, bestMiou);
+                    lastCheckpoint = Checkpointer.Save(workDir, it, ckpt, t.KeepCheckpoints);
+                    Log.Information("Saved checkpoint {Path}", lastCheckpoint);
+                }
+                if (interrupted)
+                {
+                    Log.Warning("Interrupted at iteration {Iteration}; resume with --resume auto", it);
+                    break;
+                }
+            }
+        }
+        progress.Finish();
+        return new TrainResult(it, lastCheckpoint, lastEval, firstLoss, lastLoss);
+    }
+
+    private static Checkpoint Capture(long it, Segmentor model, IOptimizer optimizer, string yaml, ExperimentConfig cfg, double bestMiou) =>
+        Checkpoint.Capture(it, model, optimizer, yaml, Checkpoint.ArchitectureOf(cfg.Model),
+            System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, double?> { ["best_mIoU"] = double.IsFinite(bestMiou) ? bestMiou : null }));
+
+    private static double ReadBest(string extraJson)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(extraJson);
+        return doc.RootElement.TryGetProperty("best_mIoU", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number
+            ? v.GetDouble() : double.NegativeInfinity;
+    }
+
+    private static string DescribeModel(ModelConfig m)
+    {
+        var attention = m.Backbone.Attention.Type == "none" ? "" : $"+{m.Backbone.Attention.Type.ToUpperInvariant()}-{m.Backbone.Attention.Layout}";
+        return $"{m.DecodeHead.Type} / ResNet-{m.Backbone.Depth}{attention} OS{m.Backbone.OutputStride}, {m.NumClasses} classes";
+    }
+
+    /// <summary>Creates the work dir and proves it writable, or raises a one-line error naming it.</summary>
+    public static void EnsureWritable(string workDir)
+    {
+        try
+        {
+            Directory.CreateDirectory(workDir);
+            var probe = Path.Combine(workDir, $".write_probe_{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new SegmenterException($"work dir is not writable ({e.Message})", workDir, "pass a writable --work-dir");
+        }
+    }
+}
