@@ -21,6 +21,11 @@ public sealed record DataParallelOptions
     public double? GradClip { get; init; }
     /// <summary>Loss weighting: counted pixels (exact for our cross-entropy) unless null, then samples (e.g. with OHEM).</summary>
     public PixelWeighting? Pixels { get; init; }
+    /// <summary>
+    /// Benchmarking: an extra barrier before the gradient reduction, so that its time excludes waiting for the
+    /// slowest replica (reported separately as <see cref="ParallelStepResult.WaitSeconds"/>).
+    /// </summary>
+    public bool SeparateWaitTime { get; init; }
     /// <summary>The collective; null = an <see cref="InProcessCollective"/> over the replicas.</summary>
     public ICollective? Collective { get; init; }
 }
@@ -29,7 +34,8 @@ public sealed record DataParallelOptions
 public sealed record PixelWeighting(int IgnoreIndex, IReadOnlyList<double>? ClassWeight);
 
 /// <summary>One data-parallel step's outcome. Times in seconds, measured on rank 0.</summary>
-public sealed record ParallelStepResult(Dictionary<string, double> Losses, bool Skipped, double StepSeconds, double ReduceSeconds, double BroadcastSeconds);
+public sealed record ParallelStepResult(Dictionary<string, double> Losses, bool Skipped, double StepSeconds, double ReduceSeconds, double BroadcastSeconds,
+    double WaitSeconds = 0);
 
 /// <summary>
 /// Data-parallel training in one process: one model replica per device, the batch split across them, forward and
@@ -141,7 +147,7 @@ public sealed class DataParallelTrainer : IDisposable
             ? BatchSplit.PixelWeights(batch, ranges, px.IgnoreIndex, px.ClassWeight)
             : BatchSplit.SampleWeights(batch.N, ranges);
         var losses = new Dictionary<string, double>[n];
-        double reduceSeconds = 0, broadcastSeconds = 0;
+        double reduceSeconds = 0, broadcastSeconds = 0, waitSeconds = 0;
         bool finite = true;
         double scale = _options.Scaler?.Scale ?? 1.0;
 
@@ -163,6 +169,12 @@ public sealed class DataParallelTrainer : IDisposable
                 values["loss"] = total.to_type(ScalarType.Float64).item<double>() * weights[rank];
                 losses[rank] = values;
 
+                if (_options.SeparateWaitTime)
+                {
+                    var waitWatch = Stopwatch.StartNew();
+                    _collective.AllReduceSum(rank, [], "ready");
+                    if (rank == 0) waitSeconds = waitWatch.Elapsed.TotalSeconds;
+                }
                 var reduceWatch = Stopwatch.StartNew();
                 var bucket = Flatten(_params[rank]);
                 _collective.AllReduceSum(rank, [bucket], "grads");
@@ -192,7 +204,7 @@ public sealed class DataParallelTrainer : IDisposable
         var sum = new Dictionary<string, double>();
         foreach (var values in losses)
             foreach (var (k, v) in values) sum[k] = sum.GetValueOrDefault(k) + v;
-        return new ParallelStepResult(sum, !finite, watch.Elapsed.TotalSeconds, reduceSeconds, broadcastSeconds);
+        return new ParallelStepResult(sum, !finite, watch.Elapsed.TotalSeconds, reduceSeconds, broadcastSeconds, waitSeconds);
     }
 
     /// <summary>On rank 0, with the summed gradients in the master's grads: unscale/check, clip, step, refresh replica 0.</summary>
