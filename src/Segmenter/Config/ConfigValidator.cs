@@ -134,7 +134,7 @@ public static class ConfigValidator
         check.That("train.work_dir", t.WorkDir.Trim().Length > 0, "''", "a folder for logs and checkpoints, e.g. work_dirs/my_run");
         check.That("train.device", t.Device == "cpu" || t.Device == "cuda" || (t.Device.StartsWith("cuda:", StringComparison.Ordinal)
             && t.Device[5..].Split(',').All(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out _))), t.Device,
-            "cpu, cuda, cuda:N or a list cuda:0,1,2,3");
+            "cpu, cuda or cuda:N (or a GPU list for data-parallel training, e.g. cuda:0,1,2,3)");
         check.That("train.replicas", t.Replicas >= 1, t.Replicas, "an integer >= 1 (1 = one device, no data parallelism)");
         check.OneOf("train.amp", t.Amp, AmpModes);
         check.That("train.threads", t.Threads >= 0, t.Threads, "an integer >= 0 (0 = torch default)");
