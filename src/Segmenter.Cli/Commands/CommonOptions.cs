@@ -29,7 +29,7 @@ public static class CommonOptions
 
     public static Option<string?> Device() => new("--device")
     {
-        Description = "cpu, cuda or cuda:N (overrides train.device).",
+        Description = "cpu, cuda, cuda:N, or a list cuda:0,1 for data-parallel training (overrides train.device).",
     };
 
     /// <summary>Loads the config with --cfg-options, then the dedicated flags as further overrides (flags win).</summary>

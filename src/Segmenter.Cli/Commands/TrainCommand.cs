@@ -15,18 +15,19 @@ public static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "auto = continue from the latest checkpoint in the work dir; or a checkpoint path." };
         var cfgOptions = CommonOptions.CfgOptions();
         var device = CommonOptions.Device();
+        var replicas = new Option<int?>("--replicas") { Description = "Data-parallel replicas (overrides train.replicas); a device list cuda:0,1 sets it too." };
         var seed = new Option<int?>("--seed") { Description = "Random seed (overrides train.seed)." };
         var stopAt = new Option<long?>("--stop-at") { Description = "Checkpoint and stop at this iteration (the schedule still runs to max_iters); continue later with --resume auto." };
 
         var cmd = new Command("train", "Train a model from a config. Ctrl+C checkpoints and stops; --resume auto continues exactly.")
         {
-            config, workDir, resume, cfgOptions, device, seed, stopAt,
+            config, workDir, resume, cfgOptions, device, seed, stopAt, replicas,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
                 ("train.work_dir", parse.GetValue(workDir)), ("train.device", parse.GetValue(device)),
-                ("train.seed", parse.GetValue(seed)?.ToString()));
+                ("train.seed", parse.GetValue(seed)?.ToString()), ("train.replicas", parse.GetValue(replicas)?.ToString()));
             var yaml = ConfigWriter.ToYaml(cfg);
             Trainer.EnsureWritable(cfg.Train.WorkDir);
             LogSetup.Configure(parse.GetValue(CommonOptions.Verbose), Path.Combine(cfg.Train.WorkDir, "train.log"));

@@ -20,6 +20,7 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder"];
     public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
+    public static readonly IReadOnlyList<string> AmpModes = ["none", "bf16", "fp16"];
 
     /// <summary>Throws a <see cref="SegmenterException"/> for the first invalid value; <paramref name="source"/> names the config.</summary>
     public static void Validate(ExperimentConfig config, string source)
@@ -132,7 +133,10 @@ public static class ConfigValidator
         var t = config.Train;
         check.That("train.work_dir", t.WorkDir.Trim().Length > 0, "''", "a folder for logs and checkpoints, e.g. work_dirs/my_run");
         check.That("train.device", t.Device == "cpu" || t.Device == "cuda" || (t.Device.StartsWith("cuda:", StringComparison.Ordinal)
-            && int.TryParse(t.Device.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _)), t.Device, "cpu, cuda or cuda:N");
+            && t.Device[5..].Split(',').All(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out _))), t.Device,
+            "cpu, cuda or cuda:N (or a GPU list for data-parallel training, e.g. cuda:0,1,2,3)");
+        check.That("train.replicas", t.Replicas >= 1, t.Replicas, "an integer >= 1 (1 = one device, no data parallelism)");
+        check.OneOf("train.amp", t.Amp, AmpModes);
         check.That("train.threads", t.Threads >= 0, t.Threads, "an integer >= 0 (0 = torch default)");
         check.That("train.log_interval", t.LogInterval >= 1, t.LogInterval, "an integer >= 1");
         check.That("train.val_interval", t.ValInterval >= 0, t.ValInterval, "an integer >= 0 (0 = only at the end)");

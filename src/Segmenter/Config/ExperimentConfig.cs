@@ -205,8 +205,14 @@ public sealed record TrainConfig
 {
     public string WorkDir { get; init; } = "work_dirs/default";
     public int Seed { get; init; }
-    /// <summary>cpu | cuda | cuda:N</summary>
+    /// <summary>cpu | cuda | cuda:N | cuda:0,1,2,3 (a list = one data-parallel replica per device)</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary>Data-parallel replicas; 1 = the single-device loop. A device list sets it; "cpu" with 2+ replicas tests the machinery.</summary>
+    public int Replicas { get; init; } = 1;
+    /// <summary>With several replicas: BatchNorm statistics reduced across replicas (SyncBN) instead of per replica.</summary>
+    public bool SyncBn { get; init; }
+    /// <summary>Mixed precision: none | bf16 | fp16 (low-precision working copy, fp32 master weights, dynamic loss scale).</summary>
+    public string Amp { get; init; } = "none";
     /// <summary>Torch intra-op threads; 0 = leave the default.</summary>
     public int Threads { get; init; }
     public int LogInterval { get; init; } = 50;

@@ -2,14 +2,18 @@ using System.Diagnostics;
 using Segmenter.Config;
 using Segmenter.Data;
 using Segmenter.Models;
+using Segmenter.Training.Parallel;
 using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Segmenter.Training;
 
+/// <remarks>With several replicas (or amp): <see cref="ReduceSeconds"/> is the gradient reduction (flatten, all-reduce,
+/// unflatten) and <see cref="BroadcastSeconds"/> the parameter broadcast within each mean step time;
+/// <see cref="WaitSeconds"/> is replica 0 waiting for the slowest replica's backward (load imbalance).</remarks>
 public sealed record BenchResult(string Name, long Parameters, double StepSeconds, double DataSeconds, double ImagesPerSecond, long PeakRssBytes,
-    IReadOnlyDictionary<long, long> RssAt);
+    IReadOnlyDictionary<long, long> RssAt, int Replicas = 1, double ReduceSeconds = 0, double BroadcastSeconds = 0, double WaitSeconds = 0);
 
 /// <summary>
 /// `segment bench`: times full training steps (forward, losses, backward, optimizer) of the config's model on
@@ -21,12 +25,14 @@ public static class Benchmark
     public static BenchResult Run(string name, ExperimentConfig cfg, int iters, int warmup, IReadOnlyCollection<long>? rssAt = null)
     {
         if (cfg.Train.Threads > 0) torch.set_num_threads(cfg.Train.Threads);
-        var device = DeviceSelector.Parse(cfg.Train.Device);
+        var devices = DeviceSelector.ParseList(cfg.Train.Device, cfg.Train.Replicas);
+        var device = devices[0];
         torch.manual_seed(cfg.Train.Seed);
         using var model = ModelFactory.Create(cfg.Model);
         model.to(device).train();
         long parameters = model.parameters().Sum(p => p.numel());
         var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
+        using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices, benchmark: true);
 
         int b = cfg.Data.BatchSize, h = cfg.Data.TrainPipeline.CropSize[0], w = cfg.Data.TrainPipeline.CropSize[1];
         IEnumerator<Batch>? real = null;
@@ -44,7 +50,9 @@ public static class Benchmark
         using var fixedImages = randn(new long[] { b, 3, h, w }, generator: generator).to(device);
         using var fixedLabels = randint(0, cfg.Model.NumClasses, new long[] { b, h, w }, dtype: ScalarType.Int64, generator: generator).to(device);
 
-        double stepSum = 0, dataSum = 0;
+        var fixedBatch = parallel is null ? null : new Batch(0, [.. Enumerable.Range(0, b).Select(i => $"random{i}")],
+            fixedImages.cpu().data<float>().ToArray(), fixedLabels.cpu().data<long>().ToArray(), b, h, w);
+        double stepSum = 0, dataSum = 0, reduceSum = 0, broadcastSum = 0, waitSum = 0;
         long peak = 0;
         var rss = new SortedDictionary<long, long>();
         for (int i = 0; i < warmup + iters; i++)
@@ -54,6 +62,12 @@ public static class Benchmark
             if (real is not null) { real.MoveNext(); batch = real.Current; }
             double data = dataWatch.Elapsed.TotalSeconds;
             var watch = Stopwatch.StartNew();
+            if (parallel is not null)
+            {
+                var r = parallel.Step(batch ?? fixedBatch!);
+                if (i >= warmup) { reduceSum += r.ReduceSeconds; broadcastSum += r.BroadcastSeconds; waitSum += r.WaitSeconds; }
+            }
+            else
             using (NewDisposeScope())
             {
                 var (images, labels) = batch is not null ? batch.ToTensors(device) : (fixedImages.alias(), fixedLabels.alias());
@@ -74,6 +88,7 @@ public static class Benchmark
         }
         real?.Dispose();
         double meanStep = stepSum / iters, meanData = dataSum / iters;
-        return new BenchResult(name, parameters, meanStep, meanData, b / (meanStep + meanData), peak, rss);
+        return new BenchResult(name, parameters, meanStep, meanData, b / (meanStep + meanData), peak, rss,
+            devices.Count, reduceSum / iters, broadcastSum / iters, waitSum / iters);
     }
 }

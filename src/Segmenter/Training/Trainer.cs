@@ -4,6 +4,7 @@ using Segmenter.Data;
 using Segmenter.Evaluation;
 using Segmenter.Models;
 using Segmenter.Models.Segmentors;
+using Segmenter.Training.Parallel;
 using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,7 +40,8 @@ public static class Trainer
         var workDir = Path.GetFullPath(t.WorkDir);
         EnsureWritable(workDir);
         if (t.Threads > 0) torch.set_num_threads(t.Threads);
-        var device = DeviceSelector.Parse(t.Device);
+        var devices = DeviceSelector.ParseList(t.Device, t.Replicas);
+        var device = devices[0];
         torch.manual_seed(t.Seed);
 
         // Data first: a missing dataset should fail before any model is built.
@@ -70,6 +72,8 @@ public static class Trainer
         {
             Log.Information("No checkpoint in {WorkDir}; starting from scratch", workDir);
         }
+        // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
+        using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
 
         long maxIters = cfg.Schedule.MaxIters;
         long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
@@ -96,6 +100,9 @@ public static class Trainer
                 double lr = schedule.LearningRate(it);
                 optimizer.SetLearningRate(lr);
                 Dictionary<string, double> lossValues;
+                if (parallel is not null)
+                    lossValues = parallel.Step(batch).Losses;
+                else
                 using (NewDisposeScope())
                 {
                     var (images, labels) = batch.ToTensors(device);

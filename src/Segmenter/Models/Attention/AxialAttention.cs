@@ -87,7 +87,7 @@ public sealed class AxialAttention : nn.Module<Tensor, Tensor>
         long b = n * other, gp = GroupPlanes, half = gp / 2;
         t = t.contiguous().view(b, c, len);
 
-        var qkv = bn_qkv.forward(qkv_transform.forward(t)).reshape(b, Groups, gp * 2, len);
+        var qkv = bn_qkv.call(qkv_transform.forward(t)).reshape(b, Groups, gp * 2, len);
         var parts = torch.split(qkv, new[] { half, half, gp }, 2);
         Tensor q = parts[0], k = parts[1], v = parts[2];
 
@@ -97,12 +97,12 @@ public sealed class AxialAttention : nn.Module<Tensor, Tensor>
         var kr = torch.einsum("bgci,cij->bgij", k, emb[1]).transpose(2, 3);
         var qk = torch.einsum("bgci,bgcj->bgij", q, k);
         var stacked = torch.cat(new[] { qk, qr, kr }, 1);
-        stacked = bn_similarity.forward(stacked).view(b, 3, Groups, len, len).sum(1);
+        stacked = bn_similarity.call(stacked).view(b, 3, Groups, len, len).sum(1);
         var similarity = stacked.softmax(3);
         var sv = torch.einsum("bgij,bgcj->bgci", similarity, v);
         var sve = torch.einsum("bgij,cij->bgci", similarity, emb[2]);
         var output = torch.cat(new[] { sv, sve }, -1).view(b, OutPlanes * 2, len);
-        output = bn_output.forward(output).view(n, other, OutPlanes, 2, len).sum(-2);
+        output = bn_output.call(output).view(n, other, OutPlanes, 2, len).sum(-2);
         output = Width ? output.permute(0, 2, 1, 3) : output.permute(0, 2, 3, 1);
         if (pooling is not null) output = pooling.forward(output);
         return output.MoveToOuterDisposeScope();

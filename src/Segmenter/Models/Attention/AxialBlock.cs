@@ -51,9 +51,9 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var identity = downsample is null ? x : downsample.forward(x);
-        var @out = nn.functional.relu(bn1.forward(conv_down.forward(x)));
+        var @out = nn.functional.relu(bn1.call(conv_down.forward(x)));
         @out = nn.functional.relu(width_block.forward(hight_block.forward(@out)));
-        @out = bn2.forward(conv_up.forward(@out));
+        @out = bn2.call(conv_up.forward(@out));
         if (!@out.shape.SequenceEqual(identity.shape))
             throw new SegmenterException($"AxialBlock output [{string.Join(",", @out.shape)}] cannot be added to the identity [{string.Join(",", identity.shape)}]", "AxialBlock", "give the block a downsample when stride != 1 or inplanes != 2·planes");
         return nn.functional.relu(@out + identity).MoveToOuterDisposeScope();

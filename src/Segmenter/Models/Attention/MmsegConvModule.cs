@@ -27,6 +27,6 @@ public sealed class MmsegConvModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return activate.forward(bn.forward(conv.forward(x))).MoveToOuterDisposeScope();
+        return activate.forward(bn.call(conv.forward(x))).MoveToOuterDisposeScope();
     }
 }
