@@ -99,23 +99,9 @@ public static class Trainer
                 var stepWatch = Stopwatch.StartNew();
                 double lr = schedule.LearningRate(it);
                 optimizer.SetLearningRate(lr);
-                Dictionary<string, double> lossValues;
-                if (parallel is not null)
-                    lossValues = parallel.Step(batch).Losses;
-                else
-                using (NewDisposeScope())
-                {
-                    var (images, labels) = batch.ToTensors(device);
-                    var losses = model.ComputeLosses(images, labels);
-                    var total = losses.Values.Aggregate((a, b) => a + b);
-                    optimizer.ZeroGrad();
-                    total.backward();
-                    if (cfg.Optimizer.GradClip is { } maxNorm)
-                        GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
-                    optimizer.Step();
-                    lossValues = losses.ToDictionary(kv => kv.Key, kv => kv.Value.item<float>() * 1.0);
-                    lossValues["loss"] = total.item<float>();
-                }
+                var lossValues = parallel is not null
+                    ? parallel.Step(batch).Losses
+                    : Step(model, optimizer, batch, device, cfg.Optimizer.GradClip);
                 it++;
                 double loss = lossValues["loss"];
                 if (double.IsNaN(firstLoss)) firstLoss = loss;
@@ -157,6 +143,23 @@ public static class Trainer
         }
         progress.Finish();
         return new TrainResult(it, lastCheckpoint, lastEval, firstLoss, lastLoss);
+    }
+
+    /// <summary>One single-device training step inside its own DisposeScope; returns the loss terms and their sum ("loss").</summary>
+    private static Dictionary<string, double> Step(Segmentor model, IOptimizer optimizer, Batch batch, Device device, double? gradClip)
+    {
+        using var scope = NewDisposeScope();
+        var (images, labels) = batch.ToTensors(device);
+        var losses = model.ComputeLosses(images, labels);
+        var total = losses.Values.Aggregate((a, b) => a + b);
+        optimizer.ZeroGrad();
+        total.backward();
+        if (gradClip is { } maxNorm)
+            GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
+        optimizer.Step();
+        var values = losses.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
+        values["loss"] = total.item<float>();
+        return values;
     }
 
     private static Checkpoint Capture(long it, Segmentor model, IOptimizer optimizer, string yaml, ExperimentConfig cfg, double bestMiou) =>
