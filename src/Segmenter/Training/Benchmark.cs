@@ -8,13 +8,24 @@ using static TorchSharp.torch;
 
 namespace Segmenter.Training;
 
+/// <param name="Macs">Multiply-adds of one forward pass per image at the crop size (null when the model is not countable).</param>
+/// <param name="StartRssBytes">Resident memory just before this variant's model was built (after freeing the previous one).</param>
 public sealed record BenchResult(string Name, long Parameters, double StepSeconds, double DataSeconds, double ImagesPerSecond, long PeakRssBytes,
-    IReadOnlyDictionary<long, long> RssAt);
+    IReadOnlyDictionary<long, long> RssAt)
+{
+    public MacReport? Macs { get; init; }
+    public long StartRssBytes { get; init; }
+
+    /// <summary>Peak resident memory during this variant's steps minus the memory before its model existed.</summary>
+    public long RssGrowthBytes => Math.Max(0, PeakRssBytes - StartRssBytes);
+}
 
 /// <summary>
 /// `segment bench`: times full training steps (forward, losses, backward, optimizer) of the config's model on
 /// batches of the config's crop size, after warm-up, in one process. Data comes from the real loader when the
-/// dataset exists (its wait time is the data time), else from a fixed random batch.
+/// dataset exists (its wait time is the data time), else from a fixed random batch. Several variants in one process
+/// share one heap, so each run starts by returning freed memory to the OS (GC, then glibc malloc_trim) and records
+/// the resident memory before its model is built; the honest per-variant memory figure is the growth above that.
 /// </summary>
 public static class Benchmark
 {
@@ -23,12 +34,16 @@ public static class Benchmark
         if (cfg.Train.Threads > 0) torch.set_num_threads(cfg.Train.Threads);
         var device = DeviceSelector.Parse(cfg.Train.Device);
         torch.manual_seed(cfg.Train.Seed);
+        long startRss = MemoryTrim.TrimAndMeasure();
         using var model = ModelFactory.Create(cfg.Model);
         model.to(device).train();
         long parameters = model.parameters().Sum(p => p.numel());
         var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
 
         int b = cfg.Data.BatchSize, h = cfg.Data.TrainPipeline.CropSize[0], w = cfg.Data.TrainPipeline.CropSize[1];
+        MacReport? macs = null;
+        try { macs = FlopCounter.Count(model, cfg.Model, h, w); }
+        catch (SegmenterException e) { Log.Warning("Multiply-adds not counted: {Reason}", e.Message); }
         IEnumerator<Batch>? real = null;
         if (Directory.Exists(cfg.Data.Root))
         {
@@ -74,6 +89,6 @@ public static class Benchmark
         }
         real?.Dispose();
         double meanStep = stepSum / iters, meanData = dataSum / iters;
-        return new BenchResult(name, parameters, meanStep, meanData, b / (meanStep + meanData), peak, rss);
+        return new BenchResult(name, parameters, meanStep, meanData, b / (meanStep + meanData), peak, rss) { Macs = macs, StartRssBytes = startRss };
     }
 }
