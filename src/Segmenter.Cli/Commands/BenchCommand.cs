@@ -34,31 +34,53 @@ public static class BenchCommand
             {
                 results.Add(Benchmark.Run("model", ConfigLoader.Load(path, overrides), parse.GetValue(iters), parse.GetValue(warmup), marks));
             }
+            // One discarded step of the first variant first: LibTorch's lazy start-up (kernels, thread pools) would
+            // otherwise be charged to whichever variant runs first, in time and in memory.
+            if (variants.Length > 1)
+                Benchmark.Run("prime (discarded)", VariantConfig(path, overrides, variants[0]), 1, 0);
             foreach (var v in variants)
-            {
-                var (type, layout) = v switch
-                {
-                    "none" => ("none", "parallel"),
-                    "psa-parallel" => ("psa", "parallel"),
-                    "psa-sequential" => ("psa", "sequential"),
-                    _ => throw new SegmenterException($"unknown attention variant '{v}'", "--compare-attention", "use none, psa-parallel, psa-sequential"),
-                };
-                var cfg = ConfigLoader.Load(path, [.. overrides, $"model.backbone.attention.type={type}", $"model.backbone.attention.layout={layout}"]);
-                results.Add(Benchmark.Run(v, cfg, parse.GetValue(iters), parse.GetValue(warmup), marks));
-            }
+                results.Add(Benchmark.Run(v, VariantConfig(path, overrides, v), parse.GetValue(iters), parse.GetValue(warmup), marks));
             Console.WriteLine(Format(results));
             return 0;
         }));
         return cmd;
     }
 
-    private static string Format(IReadOnlyList<BenchResult> results)
+    /// <summary>The config with the backbone attention of one bench variant (none, psa-parallel, psa-sequential).</summary>
+    private static ExperimentConfig VariantConfig(string path, IReadOnlyList<string> overrides, string variant)
+    {
+        var (type, layout) = variant switch
+        {
+            "none" => ("none", "parallel"),
+            "psa-parallel" => ("psa", "parallel"),
+            "psa-sequential" => ("psa", "sequential"),
+            _ => throw new SegmenterException($"unknown attention variant '{variant}'", "--compare-attention", "use none, psa-parallel, psa-sequential"),
+        };
+        return ConfigLoader.Load(path, [.. overrides, $"model.backbone.attention.type={type}", $"model.backbone.attention.layout={layout}"]);
+    }
+
+    /// <summary>
+    /// One row per variant, ratios to the first row. GMACs: multiply-adds of one training forward per image at the
+    /// crop size (aux head included). peak MB: the process's peak RSS during the variant; +MB: that peak minus the
+    /// RSS before the variant's model was built (freed memory is returned first), the per-variant figure to compare.
+    /// </summary>
+    public static string Format(IReadOnlyList<BenchResult> results)
     {
         var first = results[0];
-        var lines = new List<string> { $"{"variant",-16} {"params",12} {"step s",9} {"data s",8} {"img/s",8} {"peak MB",8} {"params x",9} {"time x",7} {"rss x",6}" };
+        static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("F3", CultureInfo.InvariantCulture) : "-";
+        static string Gmacs(BenchResult r) => r.Macs is { } m ? (m.Total / 1e9).ToString("F2", CultureInfo.InvariantCulture) : "-";
+        var lines = new List<string>
+        {
+            $"{"variant",-16} {"params",12} {"GMACs",8} {"step s",9} {"data s",8} {"img/s",8} {"peak MB",8} {"+MB",6} " +
+            $"{"params x",9} {"MACs x",7} {"time x",7} {"+MB x",6}",
+        };
         foreach (var r in results)
-            lines.Add($"{r.Name,-16} {r.Parameters,12:N0} {r.StepSeconds,9:F4} {r.DataSeconds,8:F4} {r.ImagesPerSecond,8:F2} {r.PeakRssBytes >> 20,8} " +
-                      $"{(double)r.Parameters / first.Parameters,9:F4} {r.StepSeconds / first.StepSeconds,7:F3} {(double)r.PeakRssBytes / first.PeakRssBytes,6:F3}");
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Name,-16} {r.Parameters,12:N0} {Gmacs(r),8} {r.StepSeconds,9:F4} {r.DataSeconds,8:F4} {r.ImagesPerSecond,8:F2} {r.PeakRssBytes >> 20,8} {r.RssGrowthBytes >> 20,6} " +
+                $"{Ratio(r.Parameters, first.Parameters),9} {Ratio(r.Macs?.Total ?? 0, first.Macs?.Total ?? 0),7} {Ratio(r.StepSeconds, first.StepSeconds),7} {Ratio(r.RssGrowthBytes, first.RssGrowthBytes),6}"));
+        foreach (var r in results.Where(r => r.Macs is { Attention: > 0 }))
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Name} attention: {r.Macs!.Attention / 1e9:F3} GMACs ({100.0 * r.Macs.Attention / r.Macs.Total:F2} % of the forward) at {r.Macs.Height}x{r.Macs.Width}"));
         foreach (var r in results.Where(r => r.Replicas > 1 || r.ReduceSeconds > 0))
             lines.Add($"{r.Name} {r.Replicas} replicas: gradient reduction {r.ReduceSeconds:F4} s ({100 * r.ReduceSeconds / r.StepSeconds:F1}% of the step), " +
                       $"parameter broadcast {r.BroadcastSeconds:F4} s ({100 * r.BroadcastSeconds / r.StepSeconds:F1}%), " +

@@ -9,16 +9,27 @@ using static TorchSharp.torch;
 
 namespace Segmenter.Training;
 
+/// <param name="Macs">Multiply-adds of one forward pass per image at the crop size (null when the model is not countable).</param>
+/// <param name="StartRssBytes">Resident memory just before this variant's model was built (after freeing the previous one).</param>
 /// <remarks>With several replicas (or amp): <see cref="ReduceSeconds"/> is the gradient reduction (flatten, all-reduce,
 /// unflatten) and <see cref="BroadcastSeconds"/> the parameter broadcast within each mean step time;
 /// <see cref="WaitSeconds"/> is replica 0 waiting for the slowest replica's backward (load imbalance).</remarks>
 public sealed record BenchResult(string Name, long Parameters, double StepSeconds, double DataSeconds, double ImagesPerSecond, long PeakRssBytes,
-    IReadOnlyDictionary<long, long> RssAt, int Replicas = 1, double ReduceSeconds = 0, double BroadcastSeconds = 0, double WaitSeconds = 0);
+    IReadOnlyDictionary<long, long> RssAt, int Replicas = 1, double ReduceSeconds = 0, double BroadcastSeconds = 0, double WaitSeconds = 0)
+{
+    public MacReport? Macs { get; init; }
+    public long StartRssBytes { get; init; }
+
+    /// <summary>Peak resident memory during this variant's steps minus the memory before its model existed.</summary>
+    public long RssGrowthBytes => Math.Max(0, PeakRssBytes - StartRssBytes);
+}
 
 /// <summary>
 /// `segment bench`: times full training steps (forward, losses, backward, optimizer) of the config's model on
 /// batches of the config's crop size, after warm-up, in one process. Data comes from the real loader when the
-/// dataset exists (its wait time is the data time), else from a fixed random batch.
+/// dataset exists (its wait time is the data time), else from a fixed random batch. Several variants in one process
+/// share one heap, so each run starts by returning freed memory to the OS (GC, then glibc malloc_trim) and records
+/// the resident memory before its model is built; the honest per-variant memory figure is the growth above that.
 /// </summary>
 public static class Benchmark
 {
@@ -28,6 +39,7 @@ public static class Benchmark
         var devices = DeviceSelector.ParseList(cfg.Train.Device, cfg.Train.Replicas);
         var device = devices[0];
         torch.manual_seed(cfg.Train.Seed);
+        long startRss = MemoryTrim.TrimAndMeasure();
         using var model = ModelFactory.Create(cfg.Model);
         model.to(device).train();
         long parameters = model.parameters().Sum(p => p.numel());
@@ -35,6 +47,9 @@ public static class Benchmark
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices, benchmark: true);
 
         int b = cfg.Data.BatchSize, h = cfg.Data.TrainPipeline.CropSize[0], w = cfg.Data.TrainPipeline.CropSize[1];
+        MacReport? macs = null;
+        try { macs = FlopCounter.Count(model, cfg.Model, h, w); }
+        catch (SegmenterException e) { Log.Warning("Multiply-adds not counted: {Reason}", e.Message); }
         IEnumerator<Batch>? real = null;
         if (Directory.Exists(cfg.Data.Root))
         {
@@ -89,6 +104,6 @@ public static class Benchmark
         real?.Dispose();
         double meanStep = stepSum / iters, meanData = dataSum / iters;
         return new BenchResult(name, parameters, meanStep, meanData, b / (meanStep + meanData), peak, rss,
-            devices.Count, reduceSum / iters, broadcastSum / iters, waitSum / iters);
+            devices.Count, reduceSum / iters, broadcastSum / iters, waitSum / iters) { Macs = macs, StartRssBytes = startRss };
     }
 }
