@@ -17,7 +17,7 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> DecodeHeadTypes = ["deeplabv3plus", "fcn"];
     public static readonly IReadOnlyList<string> AuxHeadTypes = ["fcn"];
     public static readonly IReadOnlyList<string> LossTypes = ["cross_entropy"];
-    public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder"];
+    public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder", "coco_panoptic", "cityscapes_panoptic"];
     public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
 

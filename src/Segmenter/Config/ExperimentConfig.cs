@@ -106,7 +106,7 @@ public sealed record OhemConfig
 
 public sealed record DataConfig
 {
-    /// <summary>voc | folder</summary>
+    /// <summary>voc | folder | coco_panoptic | cityscapes_panoptic (parts' split names the panoptic json: train2017 / train)</summary>
     public string Type { get; init; } = "voc";
     /// <summary>Dataset root, e.g. data/VOCdevkit/VOC2012 (relative paths are relative to the working directory).</summary>
     public string Root { get; init; } = "data/VOCdevkit/VOC2012";
