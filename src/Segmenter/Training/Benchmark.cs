@@ -23,7 +23,7 @@ public static class Benchmark
         if (cfg.Train.Threads > 0) torch.set_num_threads(cfg.Train.Threads);
         var device = DeviceSelector.Parse(cfg.Train.Device);
         torch.manual_seed(cfg.Train.Seed);
-        using var model = ModelFactory.Create(cfg.Model);
+        using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
         model.to(device).train();
         long parameters = model.parameters().Sum(p => p.numel());
         var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
