@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Segmenter.Config;
 using Segmenter.Data;
 using Segmenter.Models.Segmentors;
@@ -51,8 +52,13 @@ public static class PanopticInference
         return (prediction, labels.Select(v => (byte)v).ToArray());
     }
 
-    public static PanopticEvalResult Evaluate(PanopticDeepLab model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null)
+    /// <param name="predictionDir">When set, also writes COCO panoptic predictions there: panoptic_pred.json + panoptic_pred/*.png (GT file names).</param>
+    public static PanopticEvalResult Evaluate(PanopticDeepLab model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
+        string? predictionDir = null)
     {
+        var annotations = new JsonArray();
+        string? pngDir = predictionDir is null ? null : Path.Combine(Path.GetFullPath(predictionDir), "panoptic_pred");
+        if (pngDir is not null) Directory.CreateDirectory(pngDir);
         bool wasTraining = model.training;
         model.eval();
         var post = new PanopticPostProcessor(dataset.Classes.IsThing, PostProcessOptions(cfg.Model.Panoptic));
@@ -67,9 +73,30 @@ public static class PanopticInference
             var (map, segments) = prediction.ToCocoFormat(dataset.Classes);
             var item = dataset.Items[i];
             pq.Update(item.Id, Evaluation.PanopticIdMap.ReadRgbPng(item.PanopticPath), item.Segments, map, segments, item.PanopticPath);
+            if (pngDir is not null)
+            {
+                var file = Path.GetFileName(item.PanopticPath);
+                PanopticIdMap.WriteRgbPng(Path.Combine(pngDir, file), map);
+                var segs = new JsonArray(segments.Select(x => (JsonNode?)new JsonObject
+                {
+                    ["id"] = x.Id, ["category_id"] = x.CategoryId, ["area"] = x.Area, ["iscrowd"] = 0,
+                }).ToArray());
+                annotations.Add(new JsonObject
+                {
+                    ["image_id"] = long.TryParse(item.Id, out var numeric) ? JsonValue.Create(numeric) : JsonValue.Create(item.Id),
+                    ["file_name"] = file, ["segments_info"] = segs,
+                });
+            }
             miou.Update(semantic, sample.Label.Data);
         }
         if (wasTraining) model.train();
+        if (pngDir is not null)
+            IO.AtomicFile.WriteAllText(pngDir + ".json", new JsonObject
+            {
+                ["annotations"] = annotations,
+                ["categories"] = new JsonArray(dataset.Classes.Categories.Select(c => (JsonNode?)new JsonObject
+                    { ["id"] = c.Id, ["name"] = c.Name, ["isthing"] = c.IsThing ? 1 : 0 }).ToArray()),
+            }.ToJsonString());
         return new PanopticEvalResult(pq.Compute(), miou.Compute());
     }
 }

@@ -110,6 +110,32 @@ public static class PanopticTrainer
         return new PanopticTrainResult(it, firstLoss, lastLoss, eval, weights);
     }
 
+    /// <summary>Builds the config's panoptic model on the configured device and loads weights written by <see cref="Run"/> (strict: every tensor, same shapes).</summary>
+    public static (PanopticDeepLab Model, Device Device) LoadModel(ExperimentConfig cfg, string weightsPath)
+    {
+        var device = DeviceSelector.Parse(cfg.Train.Device);
+        var model = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg));
+        var contents = SafeTensors.Load(weightsPath);
+        var state = model.state_dict();
+        var missing = state.Keys.Where(k => !contents.Tensors.ContainsKey(k)).ToList();
+        if (missing.Count > 0 || contents.Tensors.Count != state.Count)
+            throw new SegmenterException($"weights do not match the configured model ({missing.Count} missing, {contents.Tensors.Count} stored vs {state.Count} expected)",
+                weightsPath, "evaluate with the config the weights were trained with");
+        using (no_grad())
+            foreach (var (k, t) in state)
+            {
+                var src = contents.Tensors[k];
+                if (!src.shape.SequenceEqual(t.shape))
+                    throw new SegmenterException($"tensor {k} is [{string.Join(",", src.shape)}] but the model expects [{string.Join(",", t.shape)}]", weightsPath,
+                        "evaluate with the config the weights were trained with");
+                t.copy_(src);
+            }
+        foreach (var t in contents.Tensors.Values) t.Dispose();
+        model.to(device);
+        model.eval();
+        return (model, device);
+    }
+
     /// <summary>The configured split as a <see cref="PanopticDataset"/> (data.type coco_panoptic or cityscapes_panoptic).</summary>
     public static PanopticDataset CreateDataset(ExperimentConfig cfg, bool train) =>
         DatasetFactory.Create(cfg.Data, train) as PanopticDataset
