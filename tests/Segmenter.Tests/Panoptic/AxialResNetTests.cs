@@ -122,3 +122,16 @@ public class AxialResNetTests
         Assert.Throws<SegmenterException>(() => global.forward(longer));
     }
 }
+
+public class BlockBenchmarkTests
+{
+    [Fact]
+    public void ComparesAxialAndConvBottlenecks()
+    {
+        var r = Segmenter.Training.BlockBenchmark.Run(width: 16, size: 4, batch: 1, iters: 1, warmup: 0);
+        Assert.Equal(["axial", "conv3x3"], r.Select(x => x.Name));
+        Assert.All(r, x => Assert.True(x.StepSeconds > 0));
+        // The attention pair has fewer weights than the 3x3 conv it replaces (w=16: 2·(2w·w + BN) + tables vs 9·w²).
+        Assert.True(r[0].Parameters < r[1].Parameters);
+    }
+}
