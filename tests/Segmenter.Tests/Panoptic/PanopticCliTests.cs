@@ -38,5 +38,20 @@ public class PanopticCliTests
         var a = JsonNode.Parse(File.ReadAllText(evalJson))!["summary"]!.ToJsonString();
         var b = JsonNode.Parse(File.ReadAllText(metricsJson))!["summary"]!.ToJsonString();
         Assert.Equal(a, b);
+
+        // predict on the val photos writes the same id maps as eval did.
+        var predictOut = Path.Combine(dir, "predict");
+        (code, _, err) = CliRunner.Run(["predict", "--config", config, "--checkpoint", weights, "--input", Path.Combine(root, "leftImg8bit", "val", "frankfurt"),
+            "--out", predictOut, .. overrides]);
+        Assert.True(code == 0, err);
+        var written = JsonNode.Parse(File.ReadAllText(Path.Combine(predictOut, "panoptic.json")))!;
+        Assert.Single(written["annotations"]!.AsArray());
+        foreach (var png in Directory.GetFiles(Path.Combine(pred, "panoptic_pred")))
+        {
+            var stem = Path.GetFileName(png).Replace("_gtFine_panoptic.png", "_leftImg8bit.png");
+            var fromEval = Segmenter.Evaluation.PanopticIdMap.ReadRgbPng(png);
+            var fromPredict = Segmenter.Evaluation.PanopticIdMap.ReadRgbPng(Path.Combine(predictOut, "panoptic", stem));
+            Assert.Equal(fromEval.Ids, fromPredict.Ids);
+        }
     }
 }
