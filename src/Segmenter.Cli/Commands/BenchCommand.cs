@@ -9,7 +9,7 @@ public static class BenchCommand
 {
     public static Command Create()
     {
-        var config = CommonOptions.Config();
+        var config = CommonOptions.Config(required: false);
         var cfgOptions = CommonOptions.CfgOptions();
         var iters = new Option<int>("--iters") { Description = "Timed iterations.", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up iterations.", DefaultValueFactory = _ => 3 };
@@ -17,13 +17,25 @@ public static class BenchCommand
         var device = CommonOptions.Device();
         var replicas = new Option<int?>("--replicas") { Description = "Data-parallel replicas (overrides train.replicas); with --device cpu they share the CPU, to measure the machinery." };
         var attention = new Option<string?>("--compare-attention") { Description = "Also run these backbone attention variants and print ratios to the first, e.g. none,psa-parallel,psa-sequential." };
+        var block = new Option<bool>("--compare-block") { Description = "Instead of the config's model: one axial bottleneck vs the same bottleneck with a 3x3 conv (forward+backward)." };
+        var blockWidth = new Option<int>("--block-width") { Description = "Attention / 3x3 width w of the compared blocks (input and output 2w).", DefaultValueFactory = _ => 128 };
+        var blockSize = new Option<int>("--block-size") { Description = "Feature size (square) of the compared blocks.", DefaultValueFactory = _ => 56 };
+        var blockBatch = new Option<int>("--block-batch") { Description = "Batch size of the compared blocks.", DefaultValueFactory = _ => 2 };
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants).")
         {
-            config, cfgOptions, iters, warmup, rssAt, attention, device, replicas,
+            config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var path = parse.GetValue(config)!;
+            if (parse.GetValue(block))
+            {
+                var r = BlockBenchmark.Run(parse.GetValue(blockWidth), parse.GetValue(blockSize), parse.GetValue(blockBatch), parse.GetValue(iters), parse.GetValue(warmup));
+                Console.WriteLine($"{"block",-10} {"params",10} {"step s",9} {"time x",7}");
+                foreach (var b in r) Console.WriteLine($"{b.Name,-10} {b.Parameters,10:N0} {b.StepSeconds,9:F4} {b.StepSeconds / r[^1].StepSeconds,7:F2}");
+                return 0;
+            }
+            var path = parse.GetValue(config)
+                ?? throw new SegmenterException("no config given", "--config", "pass --config <yaml>, or use --compare-block");
             var overrides = (parse.GetValue(cfgOptions) ?? []).ToList();
             if (parse.GetValue(device) is { } d) overrides.Add($"train.device={d}");
             if (parse.GetValue(replicas) is { } n) overrides.Add($"train.replicas={n}");

@@ -17,8 +17,8 @@ public static class DataCommand
 
     private static Command Synth()
     {
-        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style).", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Output root (VOC: writes <out>/VOCdevkit/VOC2012).", Required = true };
+        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style), coco-panoptic or cityscapes-panoptic.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output root (VOC: writes <out>/VOCdevkit/VOC2012; panoptic: <out>/coco or <out>/cityscapes).", Required = true };
         var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 48 };
         var size = new Option<int>("--size") { Description = "Approximate image size in pixels.", DefaultValueFactory = _ => 96 };
         var seed = new Option<int>("--seed") { Description = "Seed; the same arguments give byte-identical files.", DefaultValueFactory = _ => 0 };
@@ -29,8 +29,15 @@ public static class DataCommand
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var fmt = parse.GetValue(format)!;
+            if (PanopticSynth.Formats.Contains(fmt))
+            {
+                var p = PanopticSynth.Generate(parse.GetValue(output)!, fmt, parse.GetValue(count), parse.GetValue(size), parse.GetValue(seed));
+                Log.Information("Wrote {Count} images ({Train} {TrainSplit}, {Val} {ValSplit}; {Instances} instances) to {Root}",
+                    p.Count, p.TrainIds.Count, p.TrainSplit, p.ValIds.Count, p.ValSplit, p.Instances, p.Root);
+                return 0;
+            }
             if (fmt != "voc")
-                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc");
+                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc, coco-panoptic or cityscapes-panoptic");
             var report = VocSynth.Generate(parse.GetValue(output)!, parse.GetValue(count), parse.GetValue(size), parse.GetValue(seed));
             Log.Information("Wrote {Count} images ({Train} train, {Val} val) to {Root}", report.Count, report.TrainCount, report.ValCount, Path.GetFullPath(report.Voc2012Root));
             return 0;

@@ -38,6 +38,16 @@ public static class TrainCommand
             Console.CancelKeyPress += onCancel;
             try
             {
+                if (cfg.Model.Type == "panoptic_deeplab")
+                {
+                    if (parse.GetValue(resume) is not null)
+                        throw new SegmenterException("--resume is not supported for panoptic_deeplab yet", "--resume", "train from scratch");
+                    var pan = PanopticTrainer.Run(cfg, parse.GetValue(stopAt));
+                    if (pan.Eval is { } pe)
+                        Log.Information("Final PQ {PQ:F1} SQ {SQ:F1} RQ {RQ:F1}, mIoU {MIoU:F1}; weights {Weights}", 100 * pe.Panoptic.All.Pq,
+                            100 * pe.Panoptic.All.Sq, 100 * pe.Panoptic.All.Rq, 100 * pe.Semantic.MIoU, pan.WeightsPath);
+                    return 0;
+                }
                 var result = Trainer.Run(cfg, new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = cts.Token });
                 Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_mIoU.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
                 if (result.LastEval is { } eval)
