@@ -27,7 +27,7 @@ public sealed class PsaSmokeTrainingTests
         {
             var cfg = ConfigLoader.Load(PsaSmokeConfig,
             [
-                $"data.root={SynthData.VocRoot}", $"train.work_dir={workDir}", "schedule.max_iters=150", "train.val_interval=0",
+                $"data.root={SynthData.VocRoot}", $"train.work_dir={workDir}", "schedule.max_iters=120", "train.val_interval=0",
                 // evaluate on the training split: the point is that the network fits what it sees
                 "data.val.parts.0.split=ImageSets/Segmentation/train.txt",
             ]);
