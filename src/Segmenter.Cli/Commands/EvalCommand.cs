@@ -14,13 +14,15 @@ public static class EvalCommand
         var output = new Option<string?>("--out") { Description = "Write the results (per-class and summary) as JSON here." };
         var cfgOptions = CommonOptions.CfgOptions();
         var device = CommonOptions.Device();
+        var tta = CommonOptions.Tta();
         var cmd = new Command("eval", "Evaluate a checkpoint on the config's validation split: mIoU, mAcc, aAcc and a per-class table (MMSegmentation's definitions).")
         {
-            config, checkpoint, output, cfgOptions, device,
+            config, checkpoint, output, cfgOptions, device, tta,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions), ("train.device", parse.GetValue(device)));
+            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
+                [("train.device", parse.GetValue(device)), .. CommonOptions.TtaOverrides(parse.GetValue(tta))]);
             var dataset = DatasetFactory.Create(cfg.Data, train: false, numClasses: cfg.Model.NumClasses);
             var (model, dev) = CheckpointModel.Load(cfg, parse.GetValue(checkpoint)!);
             Log.Information("Evaluating {Count} images", dataset.Count);
