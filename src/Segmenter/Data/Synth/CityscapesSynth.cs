@@ -84,8 +84,8 @@ public static class CityscapesSynth
         }
 
         // Sky above a skyline of buildings and trees; sidewalk band at the horizon; road below; ego vehicle at the bottom.
-        int horizon = (int)(h * (0.45 + 0.1 * rng.NextDouble()));
-        int sidewalk = horizon + Math.Max(2, (int)(h * (0.08 + 0.06 * rng.NextDouble())));
+        int horizon = (int)(h * (0.4 + 0.1 * rng.NextDouble()));
+        int sidewalk = horizon + Math.Max(3, (int)(h * (0.15 + 0.07 * rng.NextDouble())));
         int ego = h - Math.Max(1, (int)(h * (0.05 + 0.05 * rng.NextDouble())));
         Rect(0, 0, w, horizon, Sky);
         for (int x = 0; x < w;)
@@ -110,19 +110,19 @@ public static class CityscapesSynth
         }
         for (int p = rng.Next(1, 3); p > 0; p--)
         {
-            int px = rng.Next(w), top = (int)(h * (0.15 + 0.15 * rng.NextDouble())), pw = Math.Max(1, w / 96);
+            int px = rng.Next(w), top = (int)(h * (0.15 + 0.15 * rng.NextDouble())), pw = Math.Max(2, w / 32);
             Rect(px, top, px + pw, sidewalk, Pole);
-            if (rng.Next(2) == 0) Rect(px - 2 * pw, top - Math.Max(2, h / 20), px + 3 * pw, top + Math.Max(1, h / 40), TrafficSign);
+            if (rng.Next(2) == 0) Rect(px - pw, top - Math.Max(3, h / 8), px + 2 * pw, top, TrafficSign);
         }
         for (int p = rng.Next(0, 3); p > 0; p--)
         {
-            double ph = h * (0.16 + 0.08 * rng.NextDouble());
-            var person = new ShapeRaster.Shape(ShapeRaster.Kind.Ellipse, rng.Next(w), sidewalk - ph / 2, ph / 2, ph / 6, Math.PI / 2);
+            double ph = h * (0.25 + 0.1 * rng.NextDouble());
+            var person = new ShapeRaster.Shape(ShapeRaster.Kind.Ellipse, rng.Next(w), sidewalk - ph / 2, ph / 2, Math.Max(1.5, ph / 3.5), Math.PI / 2);
             ShapeRaster.Fill(label, w, h, person, Person);
         }
         for (int c = rng.Next(1, 4); c > 0; c--)
         {
-            int cw = (int)(w * (0.12 + 0.1 * rng.NextDouble())), ch = (int)(cw * (0.45 + 0.15 * rng.NextDouble()));
+            int cw = (int)(w * (0.15 + 0.1 * rng.NextDouble())), ch = (int)(cw * (0.45 + 0.15 * rng.NextDouble()));
             int cx = rng.Next(-cw / 3, w - cw / 2), bottom = sidewalk + rng.Next(Math.Max(1, (ego - sidewalk) / 2) + 1);
             Rect(cx, bottom - ch, cx + cw, bottom, Car);
         }
