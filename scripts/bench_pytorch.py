@@ -69,15 +69,15 @@ class FCNHead(nn.Module):
 
 
 class DeepLabV3Plus(nn.Module):
-    def __init__(self, num_classes, depth, os):
+    def __init__(self, num_classes, depth, os, channels=512, c1_channels=48, aux_channels=256, rates=None):
         super().__init__()
         dil = [False, True, True] if os == 8 else [False, False, True]
         make = torchvision.models.resnet50 if depth == 50 else torchvision.models.resnet101
         self.backbone = make(replace_stride_with_dilation=dil)
         del self.backbone.fc
-        rates = [1, 12, 24, 36] if os == 8 else [1, 6, 12, 18]
-        self.decode_head = DeepLabV3PlusHead(2048, 256, 512, 48, rates, num_classes)
-        self.auxiliary_head = FCNHead(1024, 256, num_classes)
+        rates = rates or ([1, 12, 24, 36] if os == 8 else [1, 6, 12, 18])
+        self.decode_head = DeepLabV3PlusHead(2048, 256, channels, c1_channels, rates, num_classes)
+        self.auxiliary_head = FCNHead(1024, aux_channels, num_classes)
 
     def forward(self, x):
         b = self.backbone

@@ -13,7 +13,7 @@ internal static class CheckpointModel
     {
         var device = DeviceSelector.Parse(cfg.Train.Device);
         using var ckpt = Checkpointer.Load(checkpoint);
-        var model = ModelFactory.Create(cfg.Model);
+        var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
         ckpt.ApplyTo(model, null, restoreRng: false);
         model.to(device);
         model.eval();

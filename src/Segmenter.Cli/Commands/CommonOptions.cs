@@ -29,7 +29,7 @@ public static class CommonOptions
 
     public static Option<string?> Device() => new("--device")
     {
-        Description = "cpu, cuda or cuda:N (overrides train.device).",
+        Description = "cpu, cuda, cuda:N, or a list cuda:0,1 for data-parallel training (overrides train.device).",
     };
 
     /// <summary>The ms+flip test of mmseg's Cityscapes/VOC tables (REFERENCE 8): img_ratios 0.5..1.75 with horizontal flip.</summary>

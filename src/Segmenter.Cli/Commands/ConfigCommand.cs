@@ -19,7 +19,7 @@ public static class ConfigCommand
             Console.Write(ConfigWriter.ToYaml(cfg));
             if (parse.GetValue(summary))
             {
-                using var model = ModelFactory.Create(cfg.Model);
+                using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
                 Console.WriteLine();
                 Console.WriteLine(ModelSummary.Format(model));
             }

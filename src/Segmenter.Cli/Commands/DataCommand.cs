@@ -18,10 +18,10 @@ public static class DataCommand
 
     private static Command Synth()
     {
-        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style) or cityscapes (leftImg8bit + gtFine labelIds).", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Output root (VOC: writes <out>/VOCdevkit/VOC2012; cityscapes: <out>/cityscapes).", Required = true };
-        var count = new Option<int?>("--count") { Description = "Number of images (default voc 48, cityscapes 24)." };
-        var size = new Option<int?>("--size") { Description = "Approximate image size in pixels (voc, default 96) or image height (cityscapes, width = 2x, default 64)." };
+        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style), cityscapes (leftImg8bit + gtFine labelIds), coco-panoptic or cityscapes-panoptic.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output root (VOC: writes <out>/VOCdevkit/VOC2012; cityscapes and panoptic: <out>/cityscapes or <out>/coco).", Required = true };
+        var count = new Option<int?>("--count") { Description = "Number of images (default 48; cityscapes 24)." };
+        var size = new Option<int?>("--size") { Description = "Approximate image size in pixels (default 96); for cityscapes the image height (width = 2x, default 64)." };
         var seed = new Option<int>("--seed") { Description = "Seed; the same arguments give byte-identical files.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("synth", "Write a small deterministic dataset (shapes of several classes on textured backgrounds) in an official layout.")
         {
@@ -36,8 +36,15 @@ public static class DataCommand
                 Log.Information("Wrote {Count} images ({Train} train, {Val} val) to {Root}", cs.Count, cs.TrainStems.Count, cs.ValStems.Count, cs.Root);
                 return 0;
             }
+            if (PanopticSynth.Formats.Contains(fmt))
+            {
+                var p = PanopticSynth.Generate(parse.GetValue(output)!, fmt, parse.GetValue(count) ?? 48, parse.GetValue(size) ?? 96, parse.GetValue(seed));
+                Log.Information("Wrote {Count} images ({Train} {TrainSplit}, {Val} {ValSplit}; {Instances} instances) to {Root}",
+                    p.Count, p.TrainIds.Count, p.TrainSplit, p.ValIds.Count, p.ValSplit, p.Instances, p.Root);
+                return 0;
+            }
             if (fmt != "voc")
-                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc or cityscapes");
+                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc, cityscapes, coco-panoptic or cityscapes-panoptic");
             var report = VocSynth.Generate(parse.GetValue(output)!, parse.GetValue(count) ?? 48, parse.GetValue(size) ?? 96, parse.GetValue(seed));
             Log.Information("Wrote {Count} images ({Train} train, {Val} val) to {Root}", report.Count, report.TrainCount, report.ValCount, Path.GetFullPath(report.Voc2012Root));
             return 0;

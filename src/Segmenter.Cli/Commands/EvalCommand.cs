@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Segmenter.Data;
 using Segmenter.Evaluation;
+using Segmenter.Training;
 using Serilog;
 
 namespace Segmenter.Cli.Commands;
@@ -12,17 +13,32 @@ public static class EvalCommand
         var config = CommonOptions.Config();
         var checkpoint = new Option<string>("--checkpoint", "-k") { Description = "Checkpoint (.ckpt) to evaluate.", Required = true };
         var output = new Option<string?>("--out") { Description = "Write the results (per-class and summary) as JSON here." };
+        var predDir = new Option<string?>("--pred-dir") { Description = "Panoptic models: also write COCO panoptic predictions (panoptic_pred.json + panoptic_pred/*.png) here." };
         var cfgOptions = CommonOptions.CfgOptions();
         var device = CommonOptions.Device();
         var tta = CommonOptions.Tta();
         var cmd = new Command("eval", "Evaluate a checkpoint on the config's validation split: mIoU, mAcc, aAcc and a per-class table (MMSegmentation's definitions).")
         {
-            config, checkpoint, output, cfgOptions, device, tta,
+            config, checkpoint, output, predDir, cfgOptions, device, tta,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
                 [("train.device", parse.GetValue(device)), .. CommonOptions.TtaOverrides(parse.GetValue(tta))]);
+            if (cfg.Model.Type == "panoptic_deeplab")
+            {
+                // Panoptic: --checkpoint is the safetensors file PanopticTrainer writes; PQ/SQ/RQ plus the semantic branch's mIoU.
+                var panSet = PanopticTrainer.CreateDataset(cfg, train: false);
+                var (panModel, panDev) = PanopticTrainer.LoadModel(cfg, parse.GetValue(checkpoint)!);
+                using (panModel)
+                {
+                    var r = PanopticInference.Evaluate(panModel, cfg, panSet, panDev, predictionDir: parse.GetValue(predDir));
+                    Console.WriteLine(r.Panoptic.FormatTable());
+                    Console.WriteLine($"mIoU (semantic branch): {100 * r.Semantic.MIoU:F2}");
+                    if (parse.GetValue(output) is { } panOut) IO.AtomicFile.WriteAllText(panOut, r.Panoptic.ToJson());
+                }
+                return 0;
+            }
             var dataset = DatasetFactory.Create(cfg.Data, train: false, numClasses: cfg.Model.NumClasses);
             var (model, dev) = CheckpointModel.Load(cfg, parse.GetValue(checkpoint)!);
             Log.Information("Evaluating {Count} images", dataset.Count);

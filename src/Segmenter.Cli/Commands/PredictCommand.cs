@@ -25,6 +25,18 @@ public static class PredictCommand
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
                 [("train.device", parse.GetValue(device)), .. CommonOptions.TtaOverrides(parse.GetValue(tta))]);
             var inputs = Predictor.ListInputs(parse.GetValue(input)!);
+            if (cfg.Model.Type == "panoptic_deeplab")
+            {
+                // Panoptic: --checkpoint is PanopticTrainer's safetensors; categories come from the config's val json.
+                var classes = Training.PanopticTrainer.CreateDataset(cfg, train: false).Classes;
+                var (panModel, panDev) = Training.PanopticTrainer.LoadModel(cfg, parse.GetValue(checkpoint)!);
+                using (panModel)
+                {
+                    int written = PanopticPredictor.Run(panModel, cfg, classes, parse.GetValue(input)!, parse.GetValue(output)!, panDev);
+                    Log.Information("Wrote COCO panoptic predictions for {Count} images to {Out}", written, Path.GetFullPath(parse.GetValue(output)!));
+                }
+                return 0;
+            }
             var (model, dev) = CheckpointModel.Load(cfg, parse.GetValue(checkpoint)!);
             int n = Predictor.Run(model, cfg, parse.GetValue(input)!, parse.GetValue(output)!, dev, parse.GetValue(labelIds));
             Log.Information("Wrote predictions for {Count} of {Total} images to {Out}", n, inputs.Count, Path.GetFullPath(parse.GetValue(output)!));

@@ -15,18 +15,19 @@ public static class TrainCommand
         var resume = new Option<string?>("--resume") { Description = "auto = continue from the latest checkpoint in the work dir; or a checkpoint path." };
         var cfgOptions = CommonOptions.CfgOptions();
         var device = CommonOptions.Device();
+        var replicas = new Option<int?>("--replicas") { Description = "Data-parallel replicas (overrides train.replicas); a device list cuda:0,1 sets it too." };
         var seed = new Option<int?>("--seed") { Description = "Random seed (overrides train.seed)." };
         var stopAt = new Option<long?>("--stop-at") { Description = "Checkpoint and stop at this iteration (the schedule still runs to max_iters); continue later with --resume auto." };
 
         var cmd = new Command("train", "Train a model from a config. Ctrl+C checkpoints and stops; --resume auto continues exactly.")
         {
-            config, workDir, resume, cfgOptions, device, seed, stopAt,
+            config, workDir, resume, cfgOptions, device, seed, stopAt, replicas,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
                 ("train.work_dir", parse.GetValue(workDir)), ("train.device", parse.GetValue(device)),
-                ("train.seed", parse.GetValue(seed)?.ToString()));
+                ("train.seed", parse.GetValue(seed)?.ToString()), ("train.replicas", parse.GetValue(replicas)?.ToString()));
             var yaml = ConfigWriter.ToYaml(cfg);
             Trainer.EnsureWritable(cfg.Train.WorkDir);
             LogSetup.Configure(parse.GetValue(CommonOptions.Verbose), Path.Combine(cfg.Train.WorkDir, "train.log"));
@@ -37,6 +38,16 @@ public static class TrainCommand
             Console.CancelKeyPress += onCancel;
             try
             {
+                if (cfg.Model.Type == "panoptic_deeplab")
+                {
+                    if (parse.GetValue(resume) is not null)
+                        throw new SegmenterException("--resume is not supported for panoptic_deeplab yet", "--resume", "train from scratch");
+                    var pan = PanopticTrainer.Run(cfg, parse.GetValue(stopAt));
+                    if (pan.Eval is { } pe)
+                        Log.Information("Final PQ {PQ:F1} SQ {SQ:F1} RQ {RQ:F1}, mIoU {MIoU:F1}; weights {Weights}", 100 * pe.Panoptic.All.Pq,
+                            100 * pe.Panoptic.All.Sq, 100 * pe.Panoptic.All.Rq, 100 * pe.Semantic.MIoU, pan.WeightsPath);
+                    return 0;
+                }
                 var result = Trainer.Run(cfg, new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = cts.Token });
                 Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_mIoU.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
                 if (result.LastEval is { } eval)

@@ -10,16 +10,19 @@ public static class ConfigValidator
 {
     public static readonly IReadOnlyList<int> Depths = [18, 34, 50, 101];
     public static readonly IReadOnlyList<int> OutputStrides = [8, 16, 32];
-    public static readonly IReadOnlyList<string> SegmentorTypes = ["encoder_decoder"];
-    public static readonly IReadOnlyList<string> BackboneTypes = ["resnet"];
+    public static readonly IReadOnlyList<string> SegmentorTypes = ["encoder_decoder", "panoptic_deeplab"];
+    public static readonly IReadOnlyList<string> BackboneTypes = ["resnet", "axial_resnet"];
+    public static readonly IReadOnlyList<string> AxialWidths = ["s", "m", "l"];
+    public static readonly IReadOnlyList<string> AxialStems = ["inception", "conv7"];
     public static readonly IReadOnlyList<string> AttentionTypes = ["none", "psa"];
     public static readonly IReadOnlyList<string> AttentionLayouts = ["parallel", "sequential"];
     public static readonly IReadOnlyList<string> DecodeHeadTypes = ["deeplabv3plus", "fcn", "isa"];
     public static readonly IReadOnlyList<string> AuxHeadTypes = ["fcn"];
     public static readonly IReadOnlyList<string> LossTypes = ["cross_entropy"];
-    public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder", "cityscapes"];
+    public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder", "cityscapes", "coco_panoptic", "cityscapes_panoptic"];
     public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
+    public static readonly IReadOnlyList<string> AmpModes = ["none", "bf16", "fp16"];
 
     /// <summary>Throws a <see cref="SegmenterException"/> for the first invalid value; <paramref name="source"/> names the config.</summary>
     public static void Validate(ExperimentConfig config, string source)
@@ -41,6 +44,36 @@ public static class ConfigValidator
         check.OneOf("model.backbone.attention.layout", b.Attention.Layout, AttentionLayouts);
         if (b.Pretrained is { } pretrained)
             check.That("model.backbone.pretrained", pretrained.Trim().Length > 0, "''", "null or a path to a weights file");
+
+        var ax = b.Axial;
+        check.OneOf("model.backbone.axial.width", ax.Width, AxialWidths);
+        check.OneOf("model.backbone.axial.stem", ax.Stem, AxialStems);
+        if (ax.InputSize is { } inputSize) check.That("model.backbone.axial.input_size", inputSize >= 16, inputSize, "null (the crop size) or an integer >= 16");
+        if (ax.Span is { } span) check.That("model.backbone.axial.span", span >= 1 && span % 2 == 1, span, "null (global) or an odd integer, e.g. 65");
+
+        var pan = m.Panoptic;
+        check.That("model.panoptic.atrous_rates", pan.AtrousRates.Count == 3 && pan.AtrousRates.All(r => r >= 1), Show(pan.AtrousRates), "three integers >= 1, e.g. [6, 12, 18]");
+        check.That("model.panoptic.feature_index", pan.FeatureIndex is >= 0 and <= 3, pan.FeatureIndex, "0..3 (layer1..layer4)");
+        check.That("model.panoptic.low_level_index", pan.LowLevelIndex.All(i => i is >= 0 and <= 3), Show(pan.LowLevelIndex), "stage indices 0..3, top-down, e.g. [1, 0]");
+        check.That("model.panoptic.low_level_channels_project", pan.LowLevelChannelsProject.Count == pan.LowLevelIndex.Count && pan.LowLevelChannelsProject.All(c => c >= 1),
+            Show(pan.LowLevelChannelsProject), $"{pan.LowLevelIndex.Count} integers >= 1 (one per low_level_index), e.g. [64, 32]");
+        check.That("model.panoptic.instance_low_level_channels_project", pan.InstanceLowLevelChannelsProject.Count == pan.LowLevelIndex.Count && pan.InstanceLowLevelChannelsProject.All(c => c >= 1),
+            Show(pan.InstanceLowLevelChannelsProject), $"{pan.LowLevelIndex.Count} integers >= 1 (one per low_level_index), e.g. [32, 16]");
+        check.That("model.panoptic.decoder_channels", pan.DecoderChannels >= 1, pan.DecoderChannels, "an integer >= 1");
+        check.That("model.panoptic.instance_decoder_channels", pan.InstanceDecoderChannels >= 1, pan.InstanceDecoderChannels, "an integer >= 1");
+        check.That("model.panoptic.instance_aspp_channels", pan.InstanceAsppChannels >= 1, pan.InstanceAsppChannels, "an integer >= 1");
+        check.That("model.panoptic.top_k_percent", pan.TopKPercent is > 0 and <= 1, pan.TopKPercent, "a fraction in (0, 1], e.g. 0.2");
+        check.That("model.panoptic.semantic_loss_weight", pan.SemanticLossWeight >= 0, pan.SemanticLossWeight, "a number >= 0");
+        check.That("model.panoptic.center_loss_weight", pan.CenterLossWeight >= 0, pan.CenterLossWeight, "a number >= 0");
+        check.That("model.panoptic.offset_loss_weight", pan.OffsetLossWeight >= 0, pan.OffsetLossWeight, "a number >= 0");
+        check.That("model.panoptic.sigma", pan.Sigma >= 1, pan.Sigma, "an integer >= 1, e.g. 8");
+        check.That("model.panoptic.small_instance_area", pan.SmallInstanceArea >= 0, pan.SmallInstanceArea, "an integer >= 0, e.g. 4096");
+        check.That("model.panoptic.small_instance_weight", pan.SmallInstanceWeight >= 0, pan.SmallInstanceWeight, "a number >= 0, e.g. 3");
+        check.That("model.panoptic.center_threshold", pan.CenterThreshold is >= 0 and < 1, pan.CenterThreshold, "a number in [0, 1), e.g. 0.1");
+        check.That("model.panoptic.nms_kernel", pan.NmsKernel >= 1 && pan.NmsKernel % 2 == 1, pan.NmsKernel, "an odd integer, e.g. 7");
+        check.That("model.panoptic.top_k", pan.TopK >= 0, pan.TopK, "an integer >= 0 (0 = keep all centres), e.g. 200");
+        check.That("model.panoptic.stuff_area", pan.StuffArea >= 0, pan.StuffArea, "an integer >= 0, e.g. 2048");
+        check.That("model.panoptic.label_divisor", pan.LabelDivisor >= 2, pan.LabelDivisor, "an integer above the most instances of one class in an image, e.g. 1000");
 
         var d = m.DecodeHead;
         check.OneOf("model.decode_head.type", d.Type, DecodeHeadTypes);
@@ -134,7 +167,10 @@ public static class ConfigValidator
         var t = config.Train;
         check.That("train.work_dir", t.WorkDir.Trim().Length > 0, "''", "a folder for logs and checkpoints, e.g. work_dirs/my_run");
         check.That("train.device", t.Device == "cpu" || t.Device == "cuda" || (t.Device.StartsWith("cuda:", StringComparison.Ordinal)
-            && int.TryParse(t.Device.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _)), t.Device, "cpu, cuda or cuda:N");
+            && t.Device[5..].Split(',').All(n => int.TryParse(n, NumberStyles.None, CultureInfo.InvariantCulture, out _))), t.Device,
+            "cpu, cuda or cuda:N (or a GPU list for data-parallel training, e.g. cuda:0,1,2,3)");
+        check.That("train.replicas", t.Replicas >= 1, t.Replicas, "an integer >= 1 (1 = one device, no data parallelism)");
+        check.OneOf("train.amp", t.Amp, AmpModes);
         check.That("train.threads", t.Threads >= 0, t.Threads, "an integer >= 0 (0 = torch default)");
         check.That("train.log_interval", t.LogInterval >= 1, t.LogInterval, "an integer >= 1");
         check.That("train.val_interval", t.ValInterval >= 0, t.ValInterval, "an integer >= 0 (0 = only at the end)");

@@ -18,7 +18,7 @@ public sealed record ExperimentConfig
 
 public sealed record ModelConfig
 {
-    /// <summary>encoder_decoder (semantic segmentation).</summary>
+    /// <summary>encoder_decoder (semantic segmentation) | panoptic_deeplab (semantic + instance decoders; Axial-DeepLab on an axial_resnet backbone).</summary>
     public string Type { get; init; } = "encoder_decoder";
     public int NumClasses { get; init; } = 21;
     public BackboneConfig Backbone { get; init; } = new();
@@ -26,6 +26,8 @@ public sealed record ModelConfig
     /// <summary>Optional auxiliary head on an intermediate stage (null = none).</summary>
     public AuxHeadConfig? AuxHead { get; init; } = new();
     public LossConfig Loss { get; init; } = new();
+    /// <summary>Dual decoder, losses, targets and post-processing of panoptic_deeplab (ignored by encoder_decoder).</summary>
+    public PanopticConfig Panoptic { get; init; } = new();
     /// <summary>BatchNorm momentum (PyTorch convention) and eps for every BN in the model.</summary>
     public double BnMomentum { get; init; } = 0.1;
     public double BnEps { get; init; } = 1e-5;
@@ -33,7 +35,7 @@ public sealed record ModelConfig
 
 public sealed record BackboneConfig
 {
-    /// <summary>resnet</summary>
+    /// <summary>resnet | axial_resnet</summary>
     public string Type { get; init; } = "resnet";
     /// <summary>18, 34, 50 or 101.</summary>
     public int Depth { get; init; } = 50;
@@ -48,6 +50,20 @@ public sealed record BackboneConfig
     /// <summary>Path to ImageNet weights (safetensors, or a PyTorch .pth) with torchvision names; null = random init.</summary>
     public string? Pretrained { get; init; }
     public bool ZeroInitResidual { get; init; }
+    /// <summary>Axial-ResNet settings (backbone type axial_resnet only).</summary>
+    public AxialConfig Axial { get; init; } = new();
+}
+
+public sealed record AxialConfig
+{
+    /// <summary>s | m | l: 0.5 / 0.75 / 1 times the Axial-ResNet-L channel plan.</summary>
+    public string Width { get; init; } = "l";
+    /// <summary>inception (Axial-DeepLab: three 3x3 convs, no max-pool) | conv7 (the ImageNet AxialAttentionNet's 7x7 conv + max-pool, names conv1/bn1).</summary>
+    public string Stem { get; init; } = "inception";
+    /// <summary>Largest input side the model must handle; sets each stage's relative-position table (kernel_size). null = the larger side of data.train_pipeline.crop_size.</summary>
+    public int? InputSize { get; init; }
+    /// <summary>Local attention span m (odd, e.g. 65 for huge inputs); null = global attention along the whole axis.</summary>
+    public int? Span { get; init; }
 }
 
 public sealed record AttentionConfig
@@ -101,6 +117,40 @@ public sealed record LossConfig
     public OhemConfig? Ohem { get; init; }
 }
 
+public sealed record PanopticConfig
+{
+    /// <summary>false = Axial-DeepLab (the ASPP reduces to one 1x1 conv+BN+ReLU, deeplab2 aspp_use_only_1x1_proj_conv).</summary>
+    public bool UseAspp { get; init; } = true;
+    public List<int> AtrousRates { get; init; } = [6, 12, 18];
+    /// <summary>Backbone stage read by both decoders (3 = res5).</summary>
+    public int FeatureIndex { get; init; } = 3;
+    /// <summary>Low-level stages, top-down (res3, res2).</summary>
+    public List<int> LowLevelIndex { get; init; } = [1, 0];
+    public List<int> LowLevelChannelsProject { get; init; } = [64, 32];
+    public int DecoderChannels { get; init; } = 256;
+    public List<int> InstanceLowLevelChannelsProject { get; init; } = [32, 16];
+    public int InstanceDecoderChannels { get; init; } = 128;
+    public int InstanceAsppChannels { get; init; } = 256;
+    /// <summary>Hard-pixel bootstrapping: the semantic loss averages the largest this-fraction of pixel losses.</summary>
+    public double TopKPercent { get; init; } = 0.2;
+    public double SemanticLossWeight { get; init; } = 1.0;
+    public double CenterLossWeight { get; init; } = 200;
+    public double OffsetLossWeight { get; init; } = 0.01;
+    /// <summary>Centre heatmap Gaussian sigma (px).</summary>
+    public int Sigma { get; init; } = 8;
+    public int SmallInstanceArea { get; init; } = 4096;
+    public double SmallInstanceWeight { get; init; } = 3;
+    public bool IgnoreStuffInOffset { get; init; } = true;
+    public bool IgnoreCrowdInSemantic { get; init; }
+    public double CenterThreshold { get; init; } = 0.1;
+    public int NmsKernel { get; init; } = 7;
+    public int TopK { get; init; } = 200;
+    /// <summary>Stuff regions smaller than this (px, at the evaluated resolution) become VOID.</summary>
+    public int StuffArea { get; init; } = 2048;
+    /// <summary>panoptic id = class × label_divisor + instance (1000 Cityscapes; deeplab2 COCO uses 256).</summary>
+    public int LabelDivisor { get; init; } = 1000;
+}
+
 public sealed record OhemConfig
 {
     /// <summary>Keep pixels whose ground-truth probability is below this (null = keep the min_kept hardest).</summary>
@@ -110,7 +160,7 @@ public sealed record OhemConfig
 
 public sealed record DataConfig
 {
-    /// <summary>voc | folder | cityscapes</summary>
+    /// <summary>voc | folder | cityscapes | coco_panoptic | cityscapes_panoptic (panoptic parts' split names the panoptic json: train2017 / train; cityscapes parts' split names the split folder: train / val)</summary>
     public string Type { get; init; } = "voc";
     /// <summary>Dataset root, e.g. data/VOCdevkit/VOC2012 (relative paths are relative to the working directory).</summary>
     public string Root { get; init; } = "data/VOCdevkit/VOC2012";
@@ -212,8 +262,14 @@ public sealed record TrainConfig
 {
     public string WorkDir { get; init; } = "work_dirs/default";
     public int Seed { get; init; }
-    /// <summary>cpu | cuda | cuda:N</summary>
+    /// <summary>cpu | cuda | cuda:N | cuda:0,1,2,3 (a list = one data-parallel replica per device)</summary>
     public string Device { get; init; } = "cpu";
+    /// <summary>Data-parallel replicas; 1 = the single-device loop. A device list sets it; "cpu" with 2+ replicas tests the machinery.</summary>
+    public int Replicas { get; init; } = 1;
+    /// <summary>With several replicas: BatchNorm statistics reduced across replicas (SyncBN) instead of per replica.</summary>
+    public bool SyncBn { get; init; }
+    /// <summary>Mixed precision: none | bf16 | fp16 (low-precision working copy, fp32 master weights, dynamic loss scale).</summary>
+    public string Amp { get; init; } = "none";
     /// <summary>Torch intra-op threads; 0 = leave the default.</summary>
     public int Threads { get; init; }
     public int LogInterval { get; init; } = 50;

@@ -70,15 +70,21 @@ public static class SafeTensors
         return new Contents(tensors, metadata);
     }
 
-    /// <summary>Writes tensors (any device; copied to CPU) atomically: temp file, flush, rename.</summary>
-    public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
-    {
-        var bytes = Serialize(tensors, metadata);
-        AtomicFile.WriteAllBytes(path, bytes);
-    }
+    /// <summary>Writes tensors (any device; copied to CPU) atomically: temp file, flush, rename. Streams tensor by tensor.</summary>
+    public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null) =>
+        AtomicFile.Write(path, stream => Write(stream, tensors, metadata));
 
     public static byte[] Serialize(IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        using var ms = new MemoryStream();
+        Write(ms, tensors, metadata);
+        return ms.ToArray();
+    }
+
+    /// <summary>Writes the safetensors layout to a stream: header first, then each tensor's bytes in name order.</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var names = tensors.Keys.OrderBy(k => k, StringComparer.Ordinal).ToList();
         var header = new JsonObject();
         if (metadata is { Count: > 0 })
         {
@@ -86,31 +92,31 @@ public static class SafeTensors
             foreach (var (k, v) in metadata) meta[k] = v;
             header["__metadata__"] = meta;
         }
-        var blobs = new List<byte[]>();
         long offset = 0;
-        foreach (var name in tensors.Keys.OrderBy(k => k, StringComparer.Ordinal))
+        foreach (var name in names)
         {
-            using var cpu = tensors[name].detach().cpu().contiguous();
-            var blob = cpu.bytes.ToArray();
+            var t = tensors[name];
+            long size = t.numel() * t.ElementSize;
             header[name] = new JsonObject
             {
-                ["dtype"] = FromScalarType(cpu.dtype, name),
-                ["shape"] = new JsonArray(cpu.shape.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
-                ["data_offsets"] = new JsonArray(JsonValue.Create(offset), JsonValue.Create(offset + blob.Length)),
+                ["dtype"] = FromScalarType(t.dtype, name),
+                ["shape"] = new JsonArray(t.shape.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
+                ["data_offsets"] = new JsonArray(JsonValue.Create(offset), JsonValue.Create(offset + size)),
             };
-            blobs.Add(blob);
-            offset += blob.Length;
+            offset += size;
         }
         var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
         int padded = (headerBytes.Length + 7) / 8 * 8;
-        using var ms = new MemoryStream();
         Span<byte> len = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
-        ms.Write(len);
-        ms.Write(headerBytes);
-        for (int i = headerBytes.Length; i < padded; i++) ms.WriteByte((byte)' ');
-        foreach (var b in blobs) ms.Write(b);
-        return ms.ToArray();
+        stream.Write(len);
+        stream.Write(headerBytes);
+        for (int i = headerBytes.Length; i < padded; i++) stream.WriteByte((byte)' ');
+        foreach (var name in names)
+        {
+            using var cpu = tensors[name].detach().cpu().contiguous();
+            if (cpu.numel() > 0) stream.Write(cpu.bytes);
+        }
     }
 
     private static (ScalarType, int) ToScalarType(string dtype, string name, string source) => dtype switch

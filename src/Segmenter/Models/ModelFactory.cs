@@ -2,6 +2,7 @@ using Segmenter.Config;
 using Segmenter.Losses;
 using Segmenter.Models.Backbones;
 using Segmenter.Models.Heads;
+using Segmenter.Models.Panoptic;
 using Segmenter.Models.Segmentors;
 
 namespace Segmenter.Models;
@@ -9,15 +10,48 @@ namespace Segmenter.Models;
 /// <summary>Builds a segmentor from the model config: one switch per family, so the choices are listed here.</summary>
 public static class ModelFactory
 {
-    public static Segmentor Create(ModelConfig cfg)
+    /// <param name="inputSize">Largest input side (e.g. the larger crop side); only axial_resnet uses it, when axial.input_size is null.</param>
+    public static Segmentor Create(ModelConfig cfg, int inputSize = 0)
     {
         if (cfg.NumClasses < 1)
             throw new SegmenterException($"num_classes is {cfg.NumClasses}", "model.num_classes", "set the number of classes (>= 1)");
         return cfg.Type switch
         {
-            "encoder_decoder" => CreateEncoderDecoder(cfg),
-            _ => throw new SegmenterException($"unknown model type '{cfg.Type}'", "model.type", "use encoder_decoder"),
+            "encoder_decoder" => CreateEncoderDecoder(cfg, inputSize),
+            "panoptic_deeplab" => throw new SegmenterException("panoptic_deeplab is not a semantic segmentor", "model.type",
+                "build it with ModelFactory.CreatePanoptic (panoptic training), or use encoder_decoder"),
+            _ => throw new SegmenterException($"unknown model type '{cfg.Type}'", "model.type", "use encoder_decoder or panoptic_deeplab"),
         };
+    }
+
+    /// <summary>Panoptic-DeepLab (or Axial-DeepLab on an axial_resnet backbone) from model.panoptic and the backbone config.</summary>
+    public static PanopticDeepLab CreatePanoptic(ModelConfig cfg, int inputSize = 0)
+    {
+        if (cfg.Type != "panoptic_deeplab")
+            throw new SegmenterException($"model type '{cfg.Type}' is not panoptic", "model.type", "use panoptic_deeplab");
+        if (cfg.NumClasses < 1)
+            throw new SegmenterException($"num_classes is {cfg.NumClasses}", "model.num_classes", "set the number of classes (>= 1)");
+        var p = cfg.Panoptic;
+        var backbone = CreateBackbone(cfg, inputSize);
+        var spec = new PanopticDecoderSpec
+        {
+            InChannels = StageChannels(backbone, p.FeatureIndex, "model.panoptic.feature_index"),
+            FeatureIndex = p.FeatureIndex,
+            LowLevelChannels = p.LowLevelIndex.Select(i => StageChannels(backbone, i, "model.panoptic.low_level_index")).ToList(),
+            LowLevelIndex = p.LowLevelIndex,
+            LowLevelChannelsProject = p.LowLevelChannelsProject,
+            DecoderChannels = p.DecoderChannels,
+            AtrousRates = p.AtrousRates,
+            UseAspp = p.UseAspp,
+            InstanceLowLevelChannelsProject = p.InstanceLowLevelChannelsProject,
+            InstanceDecoderChannels = p.InstanceDecoderChannels,
+            InstanceAsppChannels = p.InstanceAsppChannels,
+            NumClasses = cfg.NumClasses,
+            BnMomentum = cfg.BnMomentum,
+            BnEps = cfg.BnEps,
+        };
+        return new PanopticDeepLab(backbone, spec, new DeepLabCrossEntropy(cfg.Loss.IgnoreIndex, p.TopKPercent),
+            p.SemanticLossWeight, p.CenterLossWeight, p.OffsetLossWeight);
     }
 
     /// <summary>
@@ -35,10 +69,13 @@ public static class ModelFactory
         };
     }
 
-    public static Backbone CreateBackbone(ModelConfig cfg) => cfg.Backbone.Type switch
+    public static Backbone CreateBackbone(ModelConfig cfg, int inputSize = 0) => cfg.Backbone.Type switch
     {
         "resnet" => new ResNet(cfg.Backbone, cfg.BnMomentum, cfg.BnEps),
-        _ => throw new SegmenterException($"unknown backbone type '{cfg.Backbone.Type}'", "model.backbone.type", "use resnet"),
+        "axial_resnet" => new AxialResNet(cfg.Backbone, cfg.Backbone.Axial.InputSize ?? (inputSize > 0 ? inputSize
+            : throw new SegmenterException("the Axial-ResNet input size is unknown", "model.backbone.axial.input_size",
+                "set it to the larger side of the crop size (the largest input the model will see)"))),
+        _ => throw new SegmenterException($"unknown backbone type '{cfg.Backbone.Type}'", "model.backbone.type", "use resnet or axial_resnet"),
     };
 
     public static DecodeHead CreateDecodeHead(ModelConfig cfg, Backbone backbone)
@@ -76,9 +113,9 @@ public static class ModelFactory
         _ => throw new SegmenterException($"unknown loss type '{cfg.Type}'", "model.loss.type", "use cross_entropy"),
     };
 
-    private static EncoderDecoder CreateEncoderDecoder(ModelConfig cfg)
+    private static EncoderDecoder CreateEncoderDecoder(ModelConfig cfg, int inputSize)
     {
-        var backbone = CreateBackbone(cfg);
+        var backbone = CreateBackbone(cfg, inputSize);
         var decode = CreateDecodeHead(cfg, backbone);
         var aux = CreateAuxHead(cfg, backbone);
         // OHEM only on the decode head, as mmseg's *_ohem configs (the sampler is a decode_head setting).
@@ -89,6 +126,9 @@ public static class ModelFactory
     private static (int H, int W) DownFactor(List<int> f) =>
         f.Count == 2 ? (f[0], f[1])
             : throw new SegmenterException($"down_factor has {f.Count} values", "model.decode_head.down_factor", "use [P_h, P_w], e.g. [8, 8]");
+
+    /// <summary>The largest input side implied by the data config (the larger crop side), for <see cref="Create"/>'s inputSize.</summary>
+    public static int InputSizeOf(ExperimentConfig cfg) => cfg.Data.TrainPipeline.CropSize.Count > 0 ? cfg.Data.TrainPipeline.CropSize.Max() : 0;
 
     private static int StageChannels(Backbone backbone, int index, string key) =>
         index >= 0 && index < backbone.OutChannels.Count ? backbone.OutChannels[index]

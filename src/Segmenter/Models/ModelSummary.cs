@@ -38,6 +38,12 @@ public static class ModelSummary
         sb.AppendLine($"{"module".PadRight(width)}{"params",14}");
         foreach (var e in entries)
             sb.AppendLine($"{(new string(' ', 2 * e.Depth) + e.Name).PadRight(width)}{N(e.Parameters),14}");
+        // Attention inside the backbone's blocks (PSA `deattn`) is spread over every block: show its share.
+        long attention = 0;
+        foreach (var (name, p) in model.named_parameters())
+            if (name.Contains(".deattn.", StringComparison.Ordinal) || name.StartsWith("deattn.", StringComparison.Ordinal)) attention += p.numel();
+        if (attention > 0)
+            sb.AppendLine($"{"of which deattn".PadRight(width)}{N(attention),14}  ({(100.0 * attention / total).ToString("0.00", CultureInfo.InvariantCulture)} %)");
         sb.AppendLine($"{"total".PadRight(width)}{N(total),14}  ({Millions(total)})");
         if (trainable != total) sb.AppendLine($"{"trainable".PadRight(width)}{N(trainable),14}");
         return sb.ToString();

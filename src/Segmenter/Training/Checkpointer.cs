@@ -63,7 +63,7 @@ public static partial class Checkpointer
             ["architecture"] = ckpt.Architecture,
             ["extra_json"] = ckpt.ExtraJson,
         };
-        AtomicFile.WriteAllBytes(path, SafeTensors.Serialize(tensors, meta));
+        SafeTensors.Save(path, tensors, meta);
     }
 
     /// <summary>The iter_*.ckpt with the highest iteration, or null when there is none (temp files are ignored).</summary>

@@ -4,6 +4,7 @@ using Segmenter.Data;
 using Segmenter.Evaluation;
 using Segmenter.Models;
 using Segmenter.Models.Segmentors;
+using Segmenter.Training.Parallel;
 using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -39,7 +40,8 @@ public static class Trainer
         var workDir = Path.GetFullPath(t.WorkDir);
         EnsureWritable(workDir);
         if (t.Threads > 0) torch.set_num_threads(t.Threads);
-        var device = DeviceSelector.Parse(t.Device);
+        var devices = DeviceSelector.ParseList(t.Device, t.Replicas);
+        var device = devices[0];
         torch.manual_seed(t.Seed);
 
         // Data first: a missing dataset should fail before any model is built.
@@ -48,7 +50,7 @@ public static class Trainer
         var loader = new BatchLoader(trainSet, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data),
             cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch);
 
-        var model = ModelFactory.Create(cfg.Model);
+        var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
         if (ModelFactory.LoadPretrained(model, cfg.Model) is { } report)
             Log.Information("Pretrained backbone {Path}: {Report}", cfg.Model.Backbone.Pretrained, report.Summary());
         model.to(device);
@@ -70,6 +72,8 @@ public static class Trainer
         {
             Log.Information("No checkpoint in {WorkDir}; starting from scratch", workDir);
         }
+        // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
+        using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
 
         long maxIters = cfg.Schedule.MaxIters;
         long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
@@ -95,20 +99,9 @@ public static class Trainer
                 var stepWatch = Stopwatch.StartNew();
                 double lr = schedule.LearningRate(it);
                 optimizer.SetLearningRate(lr);
-                Dictionary<string, double> lossValues;
-                using (NewDisposeScope())
-                {
-                    var (images, labels) = batch.ToTensors(device);
-                    var losses = model.ComputeLosses(images, labels);
-                    var total = losses.Values.Aggregate((a, b) => a + b);
-                    optimizer.ZeroGrad();
-                    total.backward();
-                    if (cfg.Optimizer.GradClip is { } maxNorm)
-                        GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
-                    optimizer.Step();
-                    lossValues = losses.ToDictionary(kv => kv.Key, kv => kv.Value.item<float>() * 1.0);
-                    lossValues["loss"] = total.item<float>();
-                }
+                var lossValues = parallel is not null
+                    ? parallel.Step(batch).Losses
+                    : Step(model, optimizer, batch, device, cfg.Optimizer.GradClip);
                 it++;
                 double loss = lossValues["loss"];
                 if (double.IsNaN(firstLoss)) firstLoss = loss;
@@ -150,6 +143,23 @@ public static class Trainer
         }
         progress.Finish();
         return new TrainResult(it, lastCheckpoint, lastEval, firstLoss, lastLoss);
+    }
+
+    /// <summary>One single-device training step inside its own DisposeScope; returns the loss terms and their sum ("loss").</summary>
+    private static Dictionary<string, double> Step(Segmentor model, IOptimizer optimizer, Batch batch, Device device, double? gradClip)
+    {
+        using var scope = NewDisposeScope();
+        var (images, labels) = batch.ToTensors(device);
+        var losses = model.ComputeLosses(images, labels);
+        var total = losses.Values.Aggregate((a, b) => a + b);
+        optimizer.ZeroGrad();
+        total.backward();
+        if (gradClip is { } maxNorm)
+            GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
+        optimizer.Step();
+        var values = losses.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
+        values["loss"] = total.item<float>();
+        return values;
     }
 
     private static Checkpoint Capture(long it, Segmentor model, IOptimizer optimizer, string yaml, ExperimentConfig cfg, double bestMiou) =>

@@ -166,7 +166,7 @@ public sealed class BadInputTests
         Assert.True(code == 0, err);
         var ckpt = Directory.GetFiles(work, "iter_*.ckpt").Single();
         AssertOneLineError(R("eval", "--config", SynthData.SmokeConfig, "--checkpoint", ckpt,
-            "--cfg-options", $"data.root={root}", "model.num_classes=5"), "num_classes");
+            "--cfg-options", $"data.root={root}", "model.num_classes=5", "data.class_names=[]"), "checkpoint", "num_classes 21", "fix:");
     }
 
     [Fact]

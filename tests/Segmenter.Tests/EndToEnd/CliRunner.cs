@@ -31,5 +31,9 @@ public static class CliRunner
     }
 }
 
+/// <summary>
+/// Tests that touch process-global state (the console, the torch RNG, the working directory) run in this
+/// collection, one at a time and never beside other tests.
+/// </summary>
 [CollectionDefinition("cli", DisableParallelization = true)]
 public sealed class CliCollection;

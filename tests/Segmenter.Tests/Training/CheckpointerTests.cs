@@ -6,6 +6,7 @@ using static TorchSharp.torch;
 
 namespace Segmenter.Tests.Training;
 
+[Collection("cli")] // uses the process-global torch RNG: must not run beside other tests
 public class CheckpointerTests
 {
     private static void TrainSteps(TinyNet net, IOptimizer opt, int steps)

@@ -11,8 +11,12 @@ namespace Segmenter.Models.Attention;
 /// out_planes/groups. The relative table <c>relative</c> [2·gp, 2K−1] is gathered with the <c>flatten_index</c> buffer
 /// into [2·gp, K, K]. Logits [qk | q·r_q | (k·r_k)ᵀ] go through <c>bn_similarity</c> and are summed per head;
 /// softmax over keys; the outputs [attn·v, attn·r_v] are interleaved per channel, normalised by <c>bn_output</c> and
-/// summed in pairs; stride &gt; 1 average-pools the result. The attended axis length must equal kernel_size K
-/// (the relative table is not cropped). <c>bias</c> is accepted and, as in the official code, unused.
+/// summed in pairs; stride &gt; 1 average-pools the result. In the official code the attended axis length L must equal
+/// kernel_size K; here L ≤ K is also accepted (the table, which covers offsets −(K−1)..K−1, is gathered for L — identical
+/// when L = K, so Axial-DeepLab can run below its crop size). An optional local <c>span</c> m (the paper's m = 65 for huge
+/// inputs) masks keys farther than (m−1)/2 from the query before the softmax and lifts the L ≤ K limit (offsets beyond the
+/// table are clamped; they are masked anyway). Masking keeps the L×L logits (O(L²) memory, not a windowed O(L·m) kernel)
+/// and bn_similarity still sees the masked logits' statistics. <c>bias</c> is accepted and, as in the official code, unused.
 /// </summary>
 public sealed class AxialAttention : nn.Module<Tensor, Tensor>
 {
@@ -32,10 +36,17 @@ public sealed class AxialAttention : nn.Module<Tensor, Tensor>
     public int Stride { get; }
     public bool Bias { get; }
     public bool Width { get; }
+    /// <summary>Local span m (odd; keys within (m−1)/2 of the query), or null for global attention.</summary>
+    public int? Span { get; }
 
-    public AxialAttention(int in_planes, int out_planes, int groups = 8, int kernel_size = 56, int stride = 1, bool bias = false, bool width = false)
+    public AxialAttention(int in_planes, int out_planes, int groups = 8, int kernel_size = 56, int stride = 1, bool bias = false, bool width = false,
+        int? span = null)
         : base("AxialAttention")
     {
+        if (span is { } m && (m < 1 || m % 2 == 0 || m > 2 * kernel_size - 1))
+            throw new SegmenterException($"AxialAttention span {m} must be odd and at most 2·kernel_size−1 ({2 * kernel_size - 1})", "AxialAttention",
+                "use an odd span such as 65, with kernel_size ≥ (span+1)/2");
+        Span = span;
         if (groups <= 0 || in_planes <= 0 || out_planes <= 0 || in_planes % groups != 0 || out_planes % groups != 0)
             throw new SegmenterException($"AxialAttention needs in_planes ({in_planes}) and out_planes ({out_planes}) divisible by groups ({groups})", "AxialAttention", "pick channel widths that are multiples of the number of heads");
         if (out_planes / groups % 2 != 0)
@@ -73,6 +84,14 @@ public sealed class AxialAttention : nn.Module<Tensor, Tensor>
         nn.init.normal_(relative, 0, Math.Sqrt(1.0 / GroupPlanes));
     }
 
+    /// <summary>flatten_index for axis length <paramref name="len"/>: key − query + K − 1, clamped to the table.</summary>
+    private Tensor RelativeIndex(long len)
+    {
+        var query = torch.arange(len, ScalarType.Int64, device: relative.device).unsqueeze(0);
+        var key = torch.arange(len, ScalarType.Int64, device: relative.device).unsqueeze(1);
+        return (key - query + (KernelSize - 1)).clamp(0, 2 * KernelSize - 2).view(-1);
+    }
+
     public override Tensor forward(Tensor x)
     {
         if (x.dim() != 4)
@@ -80,29 +99,36 @@ public sealed class AxialAttention : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var t = Width ? x.permute(0, 2, 1, 3) : x.permute(0, 3, 1, 2); // [N, W, C, H] (width: [N, H, C, W])
         long n = t.shape[0], other = t.shape[1], c = t.shape[2], len = t.shape[3];
-        if (len != KernelSize)
-            throw new SegmenterException($"AxialAttention along {(Width ? "W" : "H")} needs axis length == kernel_size {KernelSize}, got {len}", "AxialAttention", "set kernel_size to the feature size along that axis (crop/pad the input to the trained size)");
+        if (Span is null && len > KernelSize)
+            throw new SegmenterException($"AxialAttention along {(Width ? "W" : "H")} needs axis length <= kernel_size {KernelSize}, got {len}", "AxialAttention", "set kernel_size to at least the feature size along that axis (derive it from the crop size), or use a local span");
         if (c != InPlanes)
             throw new SegmenterException($"AxialAttention expects {InPlanes} input channels, got {c}", "AxialAttention", "check the block widths");
         long b = n * other, gp = GroupPlanes, half = gp / 2;
         t = t.contiguous().view(b, c, len);
 
-        var qkv = bn_qkv.forward(qkv_transform.forward(t)).reshape(b, Groups, gp * 2, len);
+        var qkv = bn_qkv.call(qkv_transform.forward(t)).reshape(b, Groups, gp * 2, len);
         var parts = torch.split(qkv, new[] { half, half, gp }, 2);
         Tensor q = parts[0], k = parts[1], v = parts[2];
 
-        var embeddings = relative.index_select(1, flatten_index).view(gp * 2, KernelSize, KernelSize);
+        var index = len == KernelSize && Span is null ? flatten_index : RelativeIndex(len);
+        var embeddings = relative.index_select(1, index).view(gp * 2, len, len);
         var emb = torch.split(embeddings, new[] { half, half, gp }, 0);
         var qr = torch.einsum("bgci,cij->bgij", q, emb[0]);
         var kr = torch.einsum("bgci,cij->bgij", k, emb[1]).transpose(2, 3);
         var qk = torch.einsum("bgci,bgcj->bgij", q, k);
         var stacked = torch.cat(new[] { qk, qr, kr }, 1);
-        stacked = bn_similarity.forward(stacked).view(b, 3, Groups, len, len).sum(1);
+        stacked = bn_similarity.call(stacked).view(b, 3, Groups, len, len).sum(1);
+        if (Span is { } m)
+        {
+            var qi = torch.arange(len, ScalarType.Int64, device: x.device).unsqueeze(1);
+            var kj = torch.arange(len, ScalarType.Int64, device: x.device).unsqueeze(0);
+            stacked = stacked.masked_fill((qi - kj).abs() > (m - 1) / 2, double.NegativeInfinity);
+        }
         var similarity = stacked.softmax(3);
         var sv = torch.einsum("bgij,bgcj->bgci", similarity, v);
         var sve = torch.einsum("bgij,cij->bgci", similarity, emb[2]);
         var output = torch.cat(new[] { sv, sve }, -1).view(b, OutPlanes * 2, len);
-        output = bn_output.forward(output).view(n, other, OutPlanes, 2, len).sum(-2);
+        output = bn_output.call(output).view(n, other, OutPlanes, 2, len).sum(-2);
         output = Width ? output.permute(0, 2, 1, 3) : output.permute(0, 2, 3, 1);
         if (pooling is not null) output = pooling.forward(output);
         return output.MoveToOuterDisposeScope();

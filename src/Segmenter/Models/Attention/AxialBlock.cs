@@ -26,7 +26,7 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
     public int OutChannels { get; }
 
     public AxialBlock(int inplanes, int planes, int stride = 1, nn.Module<Tensor, Tensor>? downsample = null,
-        int groups = 1, int base_width = 64, int kernel_size = 56) : base("AxialBlock")
+        int groups = 1, int base_width = 64, int kernel_size = 56, int? span = null) : base("AxialBlock")
     {
         if (inplanes <= 0 || planes <= 0 || base_width <= 0)
             throw new SegmenterException($"AxialBlock needs positive inplanes/planes/base_width, got {inplanes}/{planes}/{base_width}", "AxialBlock", "check the layer widths");
@@ -35,8 +35,8 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
         OutChannels = planes * Expansion;
         conv_down = nn.Conv2d(inplanes, width, 1, bias: false);
         bn1 = nn.BatchNorm2d(width);
-        hight_block = new AxialAttention(width, width, groups: groups, kernel_size: kernel_size);
-        width_block = new AxialAttention(width, width, groups: groups, kernel_size: kernel_size, stride: stride, width: true);
+        hight_block = new AxialAttention(width, width, groups: groups, kernel_size: kernel_size, span: span);
+        width_block = new AxialAttention(width, width, groups: groups, kernel_size: kernel_size, stride: stride, width: true, span: span);
         conv_up = nn.Conv2d(width, OutChannels, 1, bias: false);
         bn2 = nn.BatchNorm2d(OutChannels);
         this.downsample = downsample;
@@ -51,9 +51,9 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var identity = downsample is null ? x : downsample.forward(x);
-        var @out = nn.functional.relu(bn1.forward(conv_down.forward(x)));
+        var @out = nn.functional.relu(bn1.call(conv_down.forward(x)));
         @out = nn.functional.relu(width_block.forward(hight_block.forward(@out)));
-        @out = bn2.forward(conv_up.forward(@out));
+        @out = bn2.call(conv_up.forward(@out));
         if (!@out.shape.SequenceEqual(identity.shape))
             throw new SegmenterException($"AxialBlock output [{string.Join(",", @out.shape)}] cannot be added to the identity [{string.Join(",", identity.shape)}]", "AxialBlock", "give the block a downsample when stride != 1 or inplanes != 2·planes");
         return nn.functional.relu(@out + identity).MoveToOuterDisposeScope();

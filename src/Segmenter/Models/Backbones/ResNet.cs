@@ -111,7 +111,7 @@ public sealed class ResNet : Backbone
     public override Tensor[] forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor y = stem is not null ? stem.forward(x) : nn.functional.relu(bn1!.forward(conv1!.forward(x)));
+        Tensor y = stem is not null ? stem.forward(x) : nn.functional.relu(bn1!.call(conv1!.forward(x)));
         y = maxpool.forward(y);
         var c1 = layer1.forward(y);
         var c2 = layer2.forward(c1);

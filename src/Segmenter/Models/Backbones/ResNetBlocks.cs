@@ -47,9 +47,9 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.relu(bn1.forward(conv1.forward(x)));
+        var y = nn.functional.relu(bn1.call(conv1.forward(x)));
         if (deattn is not null) y = deattn.forward(y);
-        y = bn2.forward(conv2.forward(y));
+        y = bn2.call(conv2.forward(y));
         var identity = downsample is null ? x : downsample.forward(x);
         return nn.functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
     }
@@ -99,10 +99,10 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.relu(bn1.forward(conv1.forward(x)));
-        y = nn.functional.relu(bn2.forward(conv2.forward(y)));
+        var y = nn.functional.relu(bn1.call(conv1.forward(x)));
+        y = nn.functional.relu(bn2.call(conv2.forward(y)));
         if (deattn is not null) y = deattn.forward(y);
-        y = bn3.forward(conv3.forward(y));
+        y = bn3.call(conv3.forward(y));
         var identity = downsample is null ? x : downsample.forward(x);
         return nn.functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
     }

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Segmenter.Config;
+using Segmenter.Evaluation;
+using Segmenter.IO;
+
+namespace Segmenter.Data;
+
+/// <summary>
+/// A COCO-panoptic-format dataset: a json (images, annotations with segments_info, categories with isthing), a
+/// folder of RGB id PNGs and the photos. Two layouts (REFERENCE 10.2/10.3):
+/// coco_panoptic: annotations/panoptic_{split}.json, annotations/panoptic_{split}/*.png, {split}/images[].file_name (split e.g. train2017);
+/// cityscapes_panoptic: gtFine/cityscapes_panoptic_{split}.json and folder, leftImg8bit/{split}/{city}/{image_id}_leftImg8bit.png
+/// (the json's images[].file_name is the known createPanopticImgs quirk, so paths come from the image id).
+/// As an <see cref="ISegmentationDataset"/> it yields the semantic view (class index per pixel, VOID = ignore), so the
+/// semantic trainer and mIoU evaluation work on panoptic data unchanged.
+/// </summary>
+public sealed class PanopticDataset : ISegmentationDataset
+{
+    /// <summary>One listed image: its id, photo, panoptic PNG and segments_info.</summary>
+    public sealed record Item(string Id, string ImagePath, string PanopticPath, IReadOnlyList<PanopticSegment> Segments);
+
+    private readonly Func<string, RgbImage> _readImage;
+    private readonly List<Item> _items = new();
+
+    /// <param name="format">coco_panoptic or cityscapes_panoptic.</param>
+    /// <param name="parts">Each part's split names the json (train2017 / val); img_dir and ann_dir override the photo and PNG folders.</param>
+    public PanopticDataset(string format, string root, IReadOnlyList<PartConfig> parts, int ignoreIndex = 255, Func<string, RgbImage>? readImage = null)
+    {
+        Format = format;
+        Root = Path.GetFullPath(root);
+        IgnoreIndex = ignoreIndex;
+        _readImage = readImage ?? ImageIO.ReadRgb;
+        if (!Directory.Exists(Root)) throw new SegmenterException("dataset root not found", Root, "set data.root to the dataset folder");
+        if (parts.Count == 0) throw new SegmenterException("no parts listed", "data.train/val.parts", "list one part per split, e.g. split: val2017");
+        foreach (var part in parts) AddPart(part);
+        if (_items.Count == 0) throw new SegmenterException("the panoptic dataset is empty", Root, "check data.root and the split names");
+    }
+
+    public string Format { get; }
+    public string Root { get; }
+    public int IgnoreIndex { get; }
+    /// <summary>Categories of the first part's json (all parts must agree), in class-index order.</summary>
+    public PanopticClassMap Classes { get; private set; } = null!;
+    /// <summary>The ground-truth json and PNG folder of each part, for panopticapi-style evaluation.</summary>
+    public List<(string Json, string Folder)> GroundTruthFiles { get; } = new();
+    public IReadOnlyList<Item> Items => _items;
+
+    public int Count => _items.Count;
+    public string IdAt(int index) => _items[index].Id;
+
+    /// <summary>Decodes the photo and the panoptic ground truth of item <paramref name="index"/>. Thread-safe.</summary>
+    public PanopticSample LoadPanoptic(int index)
+    {
+        var item = _items[index];
+        var image = _readImage(item.ImagePath);
+        var map = PanopticIdMap.ReadRgbPng(item.PanopticPath);
+        if (map.Width != image.Width || map.Height != image.Height)
+            throw new SegmenterException($"panoptic PNG is {map.Width}x{map.Height} but the image {item.ImagePath} is {image.Width}x{image.Height}",
+                item.PanopticPath, "pair every image with the panoptic PNG of the same size");
+        return new PanopticSample(item.Id, image, PanopticGroundTruth.Create(map, item.Segments, Classes, item.PanopticPath), item.ImagePath, item.PanopticPath);
+    }
+
+    /// <summary>The semantic view: class index per pixel (crowd regions keep their class), VOID and unlisted ids = ignore.</summary>
+    public Sample Load(int index)
+    {
+        var s = LoadPanoptic(index);
+        return new Sample(s.Id, s.Image, SemanticLabel(s.Gt, IgnoreIndex), s.ImagePath, s.PanopticPath);
+    }
+
+    public static LabelMap SemanticLabel(PanopticGroundTruth gt, int ignoreIndex)
+    {
+        var classOf = gt.Segments.ToDictionary(s => s.Id, s => s.ClassIndex);
+        var data = new byte[gt.SegmentIds.Length];
+        for (int i = 0; i < data.Length; i++)
+            data[i] = classOf.TryGetValue(gt.SegmentIds[i], out var c) ? (byte)c : (byte)ignoreIndex;
+        return new LabelMap(gt.Width, gt.Height, data);
+    }
+
+    private void AddPart(PartConfig part)
+    {
+        if (part.Split is not { Length: > 0 } split)
+            throw new SegmenterException("a panoptic part has no split", "data.*.parts[].split", Format == "coco_panoptic" ? "use train2017 or val2017" : "use train or val");
+        string json, pngDir, imgDir;
+        switch (Format)
+        {
+            case "coco_panoptic":
+                json = Path.Combine(Root, "annotations", $"panoptic_{split}.json");
+                pngDir = Path.Combine(Root, part.AnnDir ?? Path.Combine("annotations", $"panoptic_{split}"));
+                imgDir = Path.Combine(Root, part.ImgDir ?? split);
+                break;
+            case "cityscapes_panoptic":
+                json = Path.Combine(Root, "gtFine", $"cityscapes_panoptic_{split}.json");
+                pngDir = Path.Combine(Root, part.AnnDir ?? Path.Combine("gtFine", $"cityscapes_panoptic_{split}"));
+                imgDir = Path.Combine(Root, part.ImgDir ?? Path.Combine("leftImg8bit", split));
+                break;
+            default:
+                throw new SegmenterException($"unknown panoptic format '{Format}'", "data.type", "use coco_panoptic or cityscapes_panoptic");
+        }
+        if (part.AnnDir is not null) json = pngDir.TrimEnd('/', '\\') + ".json";
+        if (!File.Exists(json)) throw new SegmenterException("panoptic json not found", json, $"check data.root and the split name '{split}'");
+        if (!Directory.Exists(pngDir)) throw new SegmenterException("panoptic PNG folder not found", pngDir, "extract the panoptic PNGs next to their json");
+        if (!Directory.Exists(imgDir)) throw new SegmenterException("image folder not found", imgDir, "check data.root, the split name and img_dir");
+
+        var root = PanopticEvaluator.LoadJson(json);
+        var classes = new PanopticClassMap(PanopticEvaluator.ReadCategories(root, json));
+        if (Classes is null) Classes = classes;
+        else if (!Classes.Categories.SequenceEqual(classes.Categories))
+            throw new SegmenterException("categories differ from the first part's json", json, "use parts of the same dataset");
+        if (classes.NumClasses > 255 || IgnoreIndex < classes.NumClasses)
+            throw new SegmenterException($"{classes.NumClasses} categories do not fit 8-bit labels below ignore_index {IgnoreIndex}", json,
+                "use ignore_index 255 with at most 255 categories");
+        GroundTruthFiles.Add((json, pngDir));
+
+        var fileNames = ImageFileNames(root, json);
+        foreach (var ann in PanopticEvaluator.ReadAnnotations(root, json))
+        {
+            string imagePath = Format == "coco_panoptic"
+                ? Path.Combine(imgDir, fileNames.TryGetValue(ann.ImageId, out var f) ? f
+                    : throw new SegmenterException($"annotation of image {ann.ImageId} has no entry in 'images'", json, "list every annotated image in 'images'"))
+                : Path.Combine(imgDir, ann.ImageId.Split('_')[0], ann.ImageId + "_leftImg8bit.png");
+            if (!File.Exists(imagePath)) throw new SegmenterException($"image of annotation {ann.ImageId} not found", imagePath, "check the image folder");
+            var png = Path.Combine(pngDir, ann.FileName);
+            if (!File.Exists(png)) throw new SegmenterException($"panoptic PNG of image {ann.ImageId} not found", png, "check the PNG folder");
+            _items.Add(new Item(ann.ImageId, imagePath, png, ann.Segments));
+        }
+    }
+
+    private static Dictionary<string, string> ImageFileNames(JsonElement root, string json)
+    {
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!root.TryGetProperty("images", out var images) || images.ValueKind != JsonValueKind.Array) return map;
+        foreach (var im in images.EnumerateArray())
+            if (im.TryGetProperty("id", out var id) && im.TryGetProperty("file_name", out var fn) && fn.ValueKind == JsonValueKind.String)
+                map[id.ValueKind == JsonValueKind.String ? id.GetString()! : id.GetRawText()] = fn.GetString()!;
+        return map;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Text.Json.Nodes;
+using Segmenter.Config;
+using Segmenter.Data;
+using Segmenter.Models.Segmentors;
+using Segmenter.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Segmenter.Evaluation;
+
+/// <summary>Panoptic metrics of one evaluation: PQ/SQ/RQ (panopticapi) and the semantic branch's mIoU.</summary>
+public sealed record PanopticEvalResult(PanopticResult Panoptic, SemanticResult Semantic);
+
+/// <summary>
+/// Whole-image Panoptic-DeepLab inference: test_pipeline resize and normalisation, one forward pass, the three outputs
+/// resized back to the original image (offsets scaled with the size), then <see cref="PanopticPostProcessor"/>.
+/// <see cref="Evaluate"/> scores a <see cref="PanopticDataset"/> like panopticapi (GT areas from the json) and the
+/// semantic argmax like mmseg.
+/// </summary>
+public static class PanopticInference
+{
+    public static PanopticPostProcessOptions PostProcessOptions(PanopticConfig p) => new()
+    {
+        CenterThreshold = p.CenterThreshold, NmsKernel = p.NmsKernel, TopK = p.TopK, StuffArea = p.StuffArea, LabelDivisor = p.LabelDivisor,
+    };
+
+    public static PanopticTargetOptions TargetOptions(PanopticConfig p, int ignoreIndex) => new()
+    {
+        IgnoreLabel = ignoreIndex, Sigma = p.Sigma, SmallInstanceArea = p.SmallInstanceArea, SmallInstanceWeight = p.SmallInstanceWeight,
+        IgnoreStuffInOffset = p.IgnoreStuffInOffset, IgnoreCrowdInSemantic = p.IgnoreCrowdInSemantic,
+    };
+
+    /// <summary>Predicts one decoded sample; returns the panoptic prediction and the semantic argmax at the original size.</summary>
+    public static (PanopticPrediction Prediction, byte[] Semantic) Predict(PanopticDeepLab model, PanopticPostProcessor post, TestTransform transform,
+        Sample sample, Device device)
+    {
+        using var scope = NewDisposeScope();
+        var t = transform.Apply(sample);
+        using var noGrad = no_grad();
+        var (sem, center, offset) = model.Predict(t.ImageTensor(device));
+        int h = t.OrigHeight, w = t.OrigWidth;
+        if (t.Height != h || t.Width != w)
+        {
+            sem = nn.functional.interpolate(sem, [h, w], mode: InterpolationMode.Bilinear, align_corners: true);
+            center = nn.functional.interpolate(center, [h, w], mode: InterpolationMode.Bilinear, align_corners: true);
+            double sy = (h - 1.0) / Math.Max(1, t.Height - 1), sx = (w - 1.0) / Math.Max(1, t.Width - 1);
+            offset = nn.functional.interpolate(offset, [h, w], mode: InterpolationMode.Bilinear, align_corners: true);
+            offset = cat([offset[.., 0..1] * sy, offset[.., 1..2] * sx], 1);
+        }
+        var labels = sem[0].argmax(0).to(CPU).to_type(ScalarType.Int32).contiguous().data<int>().ToArray();
+        var prediction = post.Process(labels, center[0].to(CPU), offset[0].to(CPU));
+        return (prediction, labels.Select(v => (byte)v).ToArray());
+    }
+
+    /// <param name="predictionDir">When set, also writes COCO panoptic predictions there: panoptic_pred.json + panoptic_pred/*.png (GT file names).</param>
+    public static PanopticEvalResult Evaluate(PanopticDeepLab model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
+        string? predictionDir = null)
+    {
+        var annotations = new JsonArray();
+        string? pngDir = predictionDir is null ? null : Path.Combine(Path.GetFullPath(predictionDir), "panoptic_pred");
+        if (pngDir is not null) Directory.CreateDirectory(pngDir);
+        bool wasTraining = model.training;
+        model.eval();
+        var post = new PanopticPostProcessor(dataset.Classes.IsThing, PostProcessOptions(cfg.Model.Panoptic));
+        var transform = new TestTransform(cfg.Data);
+        var pq = new PanopticQuality(dataset.Classes.Categories);
+        var miou = new SemanticMetric(dataset.Classes.NumClasses, cfg.Data.IgnoreIndex);
+        int n = Math.Min(dataset.Count, maxImages ?? int.MaxValue);
+        for (int i = 0; i < n; i++)
+        {
+            var sample = dataset.Load(i);
+            var (prediction, semantic) = Predict(model, post, transform, sample, device);
+            var (map, segments) = prediction.ToCocoFormat(dataset.Classes);
+            var item = dataset.Items[i];
+            pq.Update(item.Id, Evaluation.PanopticIdMap.ReadRgbPng(item.PanopticPath), item.Segments, map, segments, item.PanopticPath);
+            if (pngDir is not null)
+            {
+                var file = Path.GetFileName(item.PanopticPath);
+                PanopticIdMap.WriteRgbPng(Path.Combine(pngDir, file), map);
+                var segs = new JsonArray(segments.Select(x => (JsonNode?)new JsonObject
+                {
+                    ["id"] = x.Id, ["category_id"] = x.CategoryId, ["area"] = x.Area, ["iscrowd"] = 0,
+                }).ToArray());
+                annotations.Add(new JsonObject
+                {
+                    ["image_id"] = long.TryParse(item.Id, out var numeric) ? JsonValue.Create(numeric) : JsonValue.Create(item.Id),
+                    ["file_name"] = file, ["segments_info"] = segs,
+                });
+            }
+            miou.Update(semantic, sample.Label.Data);
+        }
+        if (wasTraining) model.train();
+        if (pngDir is not null)
+            IO.AtomicFile.WriteAllText(pngDir + ".json", new JsonObject
+            {
+                ["annotations"] = annotations,
+                ["categories"] = new JsonArray(dataset.Classes.Categories.Select(c => (JsonNode?)new JsonObject
+                    { ["id"] = c.Id, ["name"] = c.Name, ["isthing"] = c.IsThing ? 1 : 0 }).ToArray()),
+            }.ToJsonString());
+        return new PanopticEvalResult(pq.Compute(), miou.Compute());
+    }
+}

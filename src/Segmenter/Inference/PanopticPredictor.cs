@@ -1,0 +1,49 @@
+using System.Text.Json.Nodes;
+using Segmenter.Config;
+using Segmenter.Data;
+using Segmenter.Evaluation;
+using Segmenter.IO;
+using Segmenter.Models.Segmentors;
+using static TorchSharp.torch;
+
+namespace Segmenter.Inference;
+
+/// <summary>
+/// `segment predict` for panoptic models: each input image → Panoptic-DeepLab post-processing → COCO panoptic format,
+/// i.e. out/panoptic/&lt;stem&gt;.png (id = R + 256 G + 256² B) and out/panoptic.json (images, annotations with
+/// segments_info, categories of the dataset the model was trained on). image_id is the file stem.
+/// </summary>
+public static class PanopticPredictor
+{
+    public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device)
+    {
+        var inputs = Predictor.ListInputs(input);
+        var pngDir = Path.Combine(Path.GetFullPath(outDir), "panoptic");
+        Directory.CreateDirectory(pngDir);
+        var post = new PanopticPostProcessor(classes.IsThing, PanopticInference.PostProcessOptions(cfg.Model.Panoptic));
+        var transform = new TestTransform(cfg.Data);
+        model.eval();
+        var images = new JsonArray();
+        var annotations = new JsonArray();
+        foreach (var path in inputs)
+        {
+            var image = ImageIO.ReadRgb(path);
+            var sample = new Sample(Path.GetFileNameWithoutExtension(path), image, new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, "");
+            var (prediction, _) = PanopticInference.Predict(model, post, transform, sample, device);
+            var (map, segments) = prediction.ToCocoFormat(classes);
+            var file = sample.Id + ".png";
+            PanopticIdMap.WriteRgbPng(Path.Combine(pngDir, file), map);
+            images.Add(new JsonObject { ["id"] = sample.Id, ["file_name"] = Path.GetFileName(path), ["width"] = image.Width, ["height"] = image.Height });
+            annotations.Add(new JsonObject
+            {
+                ["image_id"] = sample.Id, ["file_name"] = file,
+                ["segments_info"] = new JsonArray(segments.Select(s => (JsonNode?)new JsonObject
+                    { ["id"] = s.Id, ["category_id"] = s.CategoryId, ["area"] = s.Area, ["iscrowd"] = 0 }).ToArray()),
+            });
+        }
+        var categories = new JsonArray(classes.Categories.Select(c => (JsonNode?)new JsonObject { ["id"] = c.Id, ["name"] = c.Name, ["isthing"] = c.IsThing ? 1 : 0 }).ToArray());
+        AtomicFile.WriteAllText(Path.Combine(Path.GetFullPath(outDir), "panoptic.json"),
+            new JsonObject { ["images"] = images, ["annotations"] = annotations, ["categories"] = categories }.ToJsonString());
+        return inputs.Count;
+    }
+}

@@ -1,0 +1,144 @@
+using Segmenter.Config;
+using Segmenter.Models.Attention;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Backbones;
+
+/// <summary>
+/// Axial-ResNet (csrhddlam/axial-deeplab AxialAttentionNet layout, [3, 4, 6, 3] <see cref="AxialBlock"/>s, 8 heads):
+/// the ResNet-50 bottleneck with its 3x3 conv replaced by height- then width-axis attention. Widths S/M/L = 0.5/0.75/1
+/// of the L plan (attention widths 128/256/512/1024, outputs 256/512/1024/2048). Stem: Axial-DeepLab's inception stem
+/// (`stem.*`: 3x3/2 64s, 3x3 64s, 3x3 128s, each +BN+ReLU, no max-pool; layer1 then strides 2) or the ImageNet model's
+/// 7x7/2 `conv1`+`bn1`+max-pool. Output stride 16 removes layer4's stride (no atrous attention), 32 keeps it.
+/// Each stage's kernel_size (relative table length) is the largest axis its attention sees for inputs up to
+/// <see cref="InputSize"/>; smaller inputs reuse the table (see <see cref="AxialAttention"/>). Every stride-2 block
+/// needs an even input size (AvgPool and the strided 1x1 shortcut disagree on odd sizes), so inputs should be
+/// multiples of the output stride.
+/// </summary>
+public sealed class AxialResNet : Backbone
+{
+    private static readonly int[] Blocks = [3, 4, 6, 3];
+
+    private readonly Sequential? stem;
+    private readonly Conv2d? conv1;
+    private readonly BatchNorm2d? bn1;
+    private readonly MaxPool2d? maxpool;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Sequential layer4;
+
+    private readonly int[] _outChannels;
+    private readonly int[] _outStrides;
+
+    /// <param name="inputSize">Largest input side (the crop size when the config leaves axial.input_size null).</param>
+    public AxialResNet(BackboneConfig cfg, int inputSize) : base("AxialResNet")
+    {
+        var ax = cfg.Axial;
+        Multiplier = ax.Width switch
+        {
+            "s" => 0.5, "m" => 0.75, "l" => 1.0,
+            _ => throw new SegmenterException($"unknown Axial-ResNet width '{ax.Width}'", "model.backbone.axial.width", "use s, m or l"),
+        };
+        if (cfg.OutputStride is not (16 or 32))
+            throw new SegmenterException($"output stride {cfg.OutputStride} is not supported by axial_resnet", "model.backbone.output_stride",
+                "use 16 (Axial-DeepLab: layer4 without stride) or 32");
+        if (inputSize < 16) throw new SegmenterException($"input size {inputSize} is too small", "model.backbone.axial.input_size", "use the crop size (>= 16)");
+        InputSize = inputSize;
+        Span = ax.Span;
+        Stem = ax.Stem;
+
+        int s(double c) => (int)(c * Multiplier);
+        int size;       // axis length entering layer1 for a square input of InputSize
+        int inplanes;
+        bool inception = ax.Stem == "inception";
+        if (inception)
+        {
+            stem = nn.Sequential(
+                nn.Conv2d(3, s(64), 3, stride: 2, padding: 1, bias: false), nn.BatchNorm2d(s(64)), nn.ReLU(),
+                nn.Conv2d(s(64), s(64), 3, padding: 1, bias: false), nn.BatchNorm2d(s(64)), nn.ReLU(),
+                nn.Conv2d(s(64), s(128), 3, padding: 1, bias: false), nn.BatchNorm2d(s(128)), nn.ReLU());
+            inplanes = s(128);
+            size = (inputSize - 1) / 2 + 1;
+        }
+        else if (ax.Stem == "conv7")
+        {
+            conv1 = nn.Conv2d(3, s(64), 7, stride: 2, padding: 3, bias: false);
+            bn1 = nn.BatchNorm2d(s(64));
+            maxpool = nn.MaxPool2d(3, 2, 1);
+            inplanes = s(64);
+            size = ((inputSize - 1) / 2) / 2 + 1;
+        }
+        else throw new SegmenterException($"unknown Axial-ResNet stem '{ax.Stem}'", "model.backbone.axial.stem", "use inception or conv7");
+
+        int[] strides = [inception ? 2 : 1, 2, 2, cfg.OutputStride == 16 ? 1 : 2];
+        int[] planes = [s(128), s(256), s(512), s(1024)];
+        var layers = new Sequential[4];
+        _outChannels = new int[4];
+        _outStrides = new int[4];
+        KernelSizes = new int[4];
+        int stride = inception ? 2 : 4;
+        for (int i = 0; i < 4; i++)
+        {
+            KernelSizes[i] = size;
+            (layers[i], inplanes, size) = MakeLayer(inplanes, planes[i], Blocks[i], strides[i], size, Span);
+            stride *= strides[i];
+            _outChannels[i] = inplanes;
+            _outStrides[i] = stride;
+        }
+        (layer1, layer2, layer3, layer4) = (layers[0], layers[1], layers[2], layers[3]);
+        RegisterComponents();
+        InitWeights(cfg.ZeroInitResidual);
+    }
+
+    public double Multiplier { get; }
+    public int InputSize { get; }
+    public int? Span { get; }
+    public string Stem { get; }
+    /// <summary>kernel_size of each stage's first block (the following blocks use the size after its stride).</summary>
+    public int[] KernelSizes { get; }
+    public override IReadOnlyList<int> OutChannels => _outChannels;
+    public override IReadOnlyList<int> OutStrides => _outStrides;
+
+    /// <summary>Official _make_layer: the first block strides (with a conv1x1+BN shortcut), later blocks see size/stride.</summary>
+    private static (Sequential Layer, int OutPlanes, int OutSize) MakeLayer(int inplanes, int planes, int blocks, int stride, int size, int? span)
+    {
+        int outplanes = planes * AxialBlock.Expansion;
+        var list = new List<nn.Module<Tensor, Tensor>>();
+        var downsample = stride != 1 || inplanes != outplanes ? AxialBlock.MakeDownsample(inplanes, outplanes, stride) : null;
+        list.Add(new AxialBlock(inplanes, planes, stride, downsample, groups: 8, kernel_size: size, span: span));
+        if (stride != 1) size /= stride;
+        for (int b = 1; b < blocks; b++) list.Add(new AxialBlock(outplanes, planes, 1, null, groups: 8, kernel_size: size, span: span));
+        return (nn.Sequential(list.ToArray()), outplanes, size);
+    }
+
+    /// <summary>Official init: kaiming normal (fan_out, relu) for every conv except qkv_transform (kept at N(0, 1/in)), BN 1/0; zero_init_residual zeroes each block's bn2.</summary>
+    private void InitWeights(bool zeroInitResidual)
+    {
+        using var noGrad = torch.no_grad();
+        foreach (var (name, m) in named_modules())
+        {
+            if (m is Conv2d conv) nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+            else if (m is Conv1d c1 && !name.EndsWith("qkv_transform", StringComparison.Ordinal))
+                nn.init.kaiming_normal_(c1.weight!, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+            else if (m is BatchNorm2d bn) { nn.init.ones_(bn.weight); nn.init.zeros_(bn.bias); }
+            else if (m is BatchNorm1d bn1d) { nn.init.ones_(bn1d.weight); nn.init.zeros_(bn1d.bias); }
+        }
+        if (!zeroInitResidual) return;
+        foreach (var (name, p) in named_parameters())
+            if (name.EndsWith(".bn2.weight", StringComparison.Ordinal)) nn.init.zeros_(p);
+    }
+
+    public override Tensor[] forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var h = stem is not null ? stem.forward(x) : maxpool!.forward(nn.functional.relu(bn1!.forward(conv1!.forward(x))));
+        var c1 = layer1.forward(h);
+        var c2 = layer2.forward(c1);
+        var c3 = layer3.forward(c2);
+        var c4 = layer4.forward(c3);
+        return [c1.MoveToOuterDisposeScope(), c2.MoveToOuterDisposeScope(), c3.MoveToOuterDisposeScope(), c4.MoveToOuterDisposeScope()];
+    }
+}

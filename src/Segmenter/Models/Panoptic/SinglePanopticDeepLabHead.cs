@@ -1,0 +1,33 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Panoptic;
+
+/// <summary>
+/// Prediction heads on one decoder (bowenc0221 SinglePanopticDeepLabHead): `classifier.{key}` = [5x5 depthwise-separable
+/// conv (decoder width), conv1x1 with bias to the key's outputs], e.g. semantic → num_classes, center → 1, offset → 2.
+/// </summary>
+public sealed class SinglePanopticDeepLabHead : nn.Module<Tensor, Dictionary<string, Tensor>>
+{
+    private readonly ModuleDict<Sequential> classifier;
+    private readonly string[] _keys;
+
+    public SinglePanopticDeepLabHead(int decoderChannels, IReadOnlyList<(string Key, int Outputs)> outputs, double bnMomentum, double bnEps)
+        : base(nameof(SinglePanopticDeepLabHead))
+    {
+        classifier = new ModuleDict<Sequential>();
+        foreach (var (key, n) in outputs)
+            classifier.Add((key, nn.Sequential(PanopticConvs.Fuse5x5(decoderChannels, decoderChannels, bnMomentum, bnEps),
+                nn.Conv2d(decoderChannels, n, 1))));
+        _keys = outputs.Select(o => o.Key).ToArray();
+        RegisterComponents();
+    }
+
+    public override Dictionary<string, Tensor> forward(Tensor x)
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (var key in _keys) result[key] = classifier[key].forward(x);
+        return result;
+    }
+}

@@ -1,0 +1,98 @@
+using Segmenter.Data;
+using Segmenter.Losses;
+using Segmenter.Models.Backbones;
+using Segmenter.Models.Panoptic;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Segmenter.Models.Segmentors;
+
+/// <summary>
+/// Panoptic-DeepLab (bowenc0221 meta-arch names: `backbone`, `decoder`): a backbone, the dual decoder and heads.
+/// Predictions are bilinearly upsampled (align_corners=True) to the input size, offsets scaled by the upsampling
+/// factor. Losses: DeepLabCE with hard-pixel bootstrapping and small-instance weights, centre MSE and offset L1, each
+/// normalised by the sum of its (channel-expanded) weights as the reference does, weighted 1 / 200 / 0.01 by default.
+/// Axial-DeepLab is this model on an Axial-ResNet backbone without ASPP.
+/// </summary>
+public sealed class PanopticDeepLab : nn.Module
+{
+    private readonly Backbone backbone;
+    private readonly PanopticDeepLabDecoder decoder;
+    private readonly DeepLabCrossEntropy _semanticLoss;
+
+    public PanopticDeepLab(Backbone backbone, PanopticDecoderSpec spec, DeepLabCrossEntropy semanticLoss,
+        double semanticLossWeight = 1.0, double centerLossWeight = 200, double offsetLossWeight = 0.01) : base(nameof(PanopticDeepLab))
+    {
+        this.backbone = backbone;
+        decoder = new PanopticDeepLabDecoder(spec);
+        _semanticLoss = semanticLoss;
+        NumClasses = spec.NumClasses;
+        SemanticLossWeight = semanticLossWeight;
+        CenterLossWeight = centerLossWeight;
+        OffsetLossWeight = offsetLossWeight;
+        RegisterComponents();
+    }
+
+    public Backbone Backbone => backbone;
+    public PanopticDeepLabDecoder Decoder => decoder;
+    public int NumClasses { get; }
+    public double SemanticLossWeight { get; }
+    public double CenterLossWeight { get; }
+    public double OffsetLossWeight { get; }
+
+    /// <summary>Semantic logits [N, C, H, W], centre heatmap [N, 1, H, W] and offsets [N, 2, H, W] (pixels, y then x) at the input size.</summary>
+    public (Tensor Semantic, Tensor Center, Tensor Offset) Predict(Tensor images)
+    {
+        using var scope = NewDisposeScope();
+        var p = decoder.forward(backbone.forward(images));
+        long h = images.shape[2], w = images.shape[3];
+        var sem = Upsample(p["semantic"], h, w);
+        var center = Upsample(p["center"], h, w);
+        var off = p["offset"];
+        var offset = Upsample(off, h, w);
+        if (off.shape[2] != h || off.shape[3] != w)
+        {
+            // align_corners=True maps the corner pixels onto each other, so one feature step spans (H−1)/(h−1) input pixels.
+            double sy = off.shape[2] > 1 ? (h - 1.0) / (off.shape[2] - 1) : h / (double)off.shape[2];
+            double sx = off.shape[3] > 1 ? (w - 1.0) / (off.shape[3] - 1) : w / (double)off.shape[3];
+            offset = cat([offset[.., 0..1] * sy, offset[.., 1..2] * sx], 1);
+        }
+        return (sem.MoveToOuterDisposeScope(), center.MoveToOuterDisposeScope(), offset.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>Semantic logits only (for mIoU of the semantic branch).</summary>
+    public Tensor Logits(Tensor images)
+    {
+        var (s, c, o) = Predict(images);
+        c.Dispose(); o.Dispose();
+        return s;
+    }
+
+    /// <summary>Named, weighted loss terms: "semantic.loss_ce", "center.loss_mse", "offset.loss_l1"; their sum is the training loss.</summary>
+    public Dictionary<string, Tensor> ComputeLosses(Tensor images, PanopticTargetBatch targets)
+    {
+        using var scope = NewDisposeScope();
+        var (sem, center, offset) = Predict(images);
+        var losses = new Dictionary<string, Tensor>
+        {
+            ["semantic.loss_ce"] = _semanticLoss.Compute(sem, targets.Semantic, targets.SemanticWeights) * SemanticLossWeight,
+            ["center.loss_mse"] = WeightedMean((center - targets.Center).square(), targets.CenterWeights) * CenterLossWeight,
+            ["offset.loss_l1"] = WeightedMean((offset - targets.Offset).abs(), targets.OffsetWeights) * OffsetLossWeight,
+        };
+        foreach (var v in losses.Values) v.MoveToOuterDisposeScope();
+        return losses;
+    }
+
+    /// <summary>Σ(loss · w) / Σw with w [N, H, W] expanded over the loss's channels (0 · Σloss when no pixel is weighted).</summary>
+    private static Tensor WeightedMean(Tensor loss, Tensor weights)
+    {
+        var w = weights.unsqueeze(1).expand_as(loss);
+        var total = w.sum();
+        var weighted = (loss * w).sum();
+        return total.item<float>() > 0 ? weighted / total : weighted * 0;
+    }
+
+    private static Tensor Upsample(Tensor x, long h, long w) =>
+        x.shape[2] == h && x.shape[3] == w ? x
+            : nn.functional.interpolate(x, [h, w], mode: InterpolationMode.Bilinear, align_corners: true);
+}
