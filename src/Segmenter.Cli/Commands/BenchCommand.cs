@@ -21,9 +21,16 @@ public static class BenchCommand
         var blockWidth = new Option<int>("--block-width") { Description = "Attention / 3x3 width w of the compared blocks (input and output 2w).", DefaultValueFactory = _ => 128 };
         var blockSize = new Option<int>("--block-size") { Description = "Feature size (square) of the compared blocks.", DefaultValueFactory = _ => 56 };
         var blockBatch = new Option<int>("--block-batch") { Description = "Batch size of the compared blocks.", DefaultValueFactory = _ => 2 };
-        var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants).")
+        var heads = new Option<string?>("--compare-heads") { Description = "Benchmark decode heads ALONE (forward+backward on a random 1/8-resolution feature), e.g. isa,nonlocal; ratios are to the first. No --config needed." };
+        var sizes = new Option<string>("--sizes") { Description = "Image sizes HxW for --compare-heads (the feature is ceil(size/8)).", DefaultValueFactory = _ => "769x769,1024x2048" };
+        var inChannels = new Option<int>("--in-channels") { Description = "Feature channels for --compare-heads (2048 = ResNet-50/101 layer4).", DefaultValueFactory = _ => 2048 };
+        var channels = new Option<int>("--channels") { Description = "Head width for --compare-heads (mmseg ISAHead 512).", DefaultValueFactory = _ => 512 };
+        var keyChannels = new Option<int>("--key-channels") { Description = "Attention key/query width for --compare-heads (isa_channels 256).", DefaultValueFactory = _ => 256 };
+        var batch = new Option<int>("--batch") { Description = "Batch size for --compare-heads.", DefaultValueFactory = _ => 1 };
+        var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
+            heads, sizes, inChannels, channels, keyChannels, batch,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -34,8 +41,26 @@ public static class BenchCommand
                 foreach (var b in r) Console.WriteLine($"{b.Name,-10} {b.Parameters,10:N0} {b.StepSeconds,9:F4} {b.StepSeconds / r[^1].StepSeconds,7:F2}");
                 return 0;
             }
+            if (parse.GetValue(heads) is { } headList)
+            {
+                var options = new HeadBenchOptions
+                {
+                    InChannels = parse.GetValue(inChannels), Channels = parse.GetValue(channels), KeyChannels = parse.GetValue(keyChannels),
+                    Batch = parse.GetValue(batch), Iters = parse.GetValue(iters), Warmup = parse.GetValue(warmup),
+                    Device = parse.GetValue(device) ?? "cpu",
+                };
+                var names = headList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                foreach (var name in names)
+                    if (!HeadBenchmark.Heads.Contains(name))
+                        throw new SegmenterException($"unknown head '{name}'", "--compare-heads", $"use {string.Join(", ", HeadBenchmark.Heads)}");
+                var headResults = new List<HeadBenchResult>();
+                foreach (var (h, w) in HeadBenchmark.ParseSizes(parse.GetValue(sizes)!))
+                    foreach (var name in names) headResults.Add(HeadBenchmark.Run(name, h, w, options));
+                Console.WriteLine(HeadBenchmark.Format(headResults));
+                return 0;
+            }
             var path = parse.GetValue(config)
-                ?? throw new SegmenterException("no config given", "--config", "pass --config <yaml>, or use --compare-block");
+                ?? throw new SegmenterException("no config given", "--config", "pass --config <yaml>, or use --compare-block or --compare-heads");
             var overrides = (parse.GetValue(cfgOptions) ?? []).ToList();
             if (parse.GetValue(device) is { } d) overrides.Add($"train.device={d}");
             if (parse.GetValue(replicas) is { } n) overrides.Add($"train.replicas={n}");

@@ -32,6 +32,18 @@ public static class CommonOptions
         Description = "cpu, cuda, cuda:N, or a list cuda:0,1 for data-parallel training (overrides train.device).",
     };
 
+    /// <summary>The ms+flip test of mmseg's Cityscapes/VOC tables (REFERENCE 8): img_ratios 0.5..1.75 with horizontal flip.</summary>
+    public const string TtaScales = "[0.5,0.75,1.0,1.25,1.5,1.75]";
+
+    public static Option<bool> Tta() => new("--tta")
+    {
+        Description = $"Multi-scale + flip test (softmax averaged, as mmseg aug_test): same as --cfg-options test.scales={TtaScales} test.flip=true.",
+    };
+
+    /// <summary>The overrides --tta stands for (none when off).</summary>
+    public static (string Key, string? Value)[] TtaOverrides(bool tta) =>
+        tta ? [("test.scales", TtaScales), ("test.flip", "true")] : [];
+
     /// <summary>Loads the config with --cfg-options, then the dedicated flags as further overrides (flags win).</summary>
     public static ExperimentConfig LoadConfig(string path, IEnumerable<string>? cfgOptions, params (string Key, string? Value)[] flags)
     {

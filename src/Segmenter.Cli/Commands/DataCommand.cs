@@ -12,15 +12,16 @@ public static class DataCommand
         var cmd = new Command("data", "Dataset tools: generate tiny datasets in official layouts, validate a dataset.");
         cmd.Subcommands.Add(Synth());
         cmd.Subcommands.Add(Check());
+        cmd.Subcommands.Add(Convert());
         return cmd;
     }
 
     private static Command Synth()
     {
-        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style), coco-panoptic or cityscapes-panoptic.", Required = true };
-        var output = new Option<string>("--out", "-o") { Description = "Output root (VOC: writes <out>/VOCdevkit/VOC2012; panoptic: <out>/coco or <out>/cityscapes).", Required = true };
-        var count = new Option<int>("--count") { Description = "Number of images.", DefaultValueFactory = _ => 48 };
-        var size = new Option<int>("--size") { Description = "Approximate image size in pixels.", DefaultValueFactory = _ => 96 };
+        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style), cityscapes (leftImg8bit + gtFine labelIds), coco-panoptic or cityscapes-panoptic.", Required = true };
+        var output = new Option<string>("--out", "-o") { Description = "Output root (VOC: writes <out>/VOCdevkit/VOC2012; cityscapes and panoptic: <out>/cityscapes or <out>/coco).", Required = true };
+        var count = new Option<int?>("--count") { Description = "Number of images (default 48; cityscapes 24)." };
+        var size = new Option<int?>("--size") { Description = "Approximate image size in pixels (default 96); for cityscapes the image height (width = 2x, default 64)." };
         var seed = new Option<int>("--seed") { Description = "Seed; the same arguments give byte-identical files.", DefaultValueFactory = _ => 0 };
         var cmd = new Command("synth", "Write a small deterministic dataset (shapes of several classes on textured backgrounds) in an official layout.")
         {
@@ -29,19 +30,45 @@ public static class DataCommand
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var fmt = parse.GetValue(format)!;
+            if (fmt == "cityscapes")
+            {
+                var cs = CityscapesSynth.Generate(parse.GetValue(output)!, parse.GetValue(count) ?? 24, parse.GetValue(size) ?? 64, parse.GetValue(seed));
+                Log.Information("Wrote {Count} images ({Train} train, {Val} val) to {Root}", cs.Count, cs.TrainStems.Count, cs.ValStems.Count, cs.Root);
+                return 0;
+            }
             if (PanopticSynth.Formats.Contains(fmt))
             {
-                var p = PanopticSynth.Generate(parse.GetValue(output)!, fmt, parse.GetValue(count), parse.GetValue(size), parse.GetValue(seed));
+                var p = PanopticSynth.Generate(parse.GetValue(output)!, fmt, parse.GetValue(count) ?? 48, parse.GetValue(size) ?? 96, parse.GetValue(seed));
                 Log.Information("Wrote {Count} images ({Train} {TrainSplit}, {Val} {ValSplit}; {Instances} instances) to {Root}",
                     p.Count, p.TrainIds.Count, p.TrainSplit, p.ValIds.Count, p.ValSplit, p.Instances, p.Root);
                 return 0;
             }
             if (fmt != "voc")
-                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc, coco-panoptic or cityscapes-panoptic");
-            var report = VocSynth.Generate(parse.GetValue(output)!, parse.GetValue(count), parse.GetValue(size), parse.GetValue(seed));
+                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc, cityscapes, coco-panoptic or cityscapes-panoptic");
+            var report = VocSynth.Generate(parse.GetValue(output)!, parse.GetValue(count) ?? 48, parse.GetValue(size) ?? 96, parse.GetValue(seed));
             Log.Information("Wrote {Count} images ({Train} train, {Val} val) to {Root}", report.Count, report.TrainCount, report.ValCount, Path.GetFullPath(report.Voc2012Root));
             return 0;
         }));
+        return cmd;
+    }
+
+    private static Command Convert()
+    {
+        var cmd = new Command("convert", "Convert a dataset's annotations into the form training reads.");
+        var root = new Option<string>("--root") { Description = "The cityscapes folder (holding gtFine/ and leftImg8bit/).", Required = true };
+        var keep = new Option<bool>("--keep-existing") { Description = "Keep *_labelTrainIds.png files that already exist." };
+        var cityscapes = new Command("cityscapes", "Write *_gtFine_labelTrainIds.png (19 trainIds, 255 ignore) next to every *_gtFine_labelIds.png, " +
+            "like cityscapesScripts createTrainIdLabelImgs (mapped from labelIds, which gives the same result as rasterising the polygons).")
+        {
+            root, keep,
+        };
+        cityscapes.SetAction(parse => CommonOptions.Run(parse, () =>
+        {
+            var result = CityscapesConverter.Convert(parse.GetValue(root)!, overwrite: !parse.GetValue(keep));
+            Log.Information("Wrote {Written} labelTrainIds files under {Dir} ({Skipped} kept)", result.Written, result.GtFineDir, result.Skipped);
+            return 0;
+        }));
+        cmd.Subcommands.Add(cityscapes);
         return cmd;
     }
 

@@ -16,13 +16,15 @@ public static class EvalCommand
         var predDir = new Option<string?>("--pred-dir") { Description = "Panoptic models: also write COCO panoptic predictions (panoptic_pred.json + panoptic_pred/*.png) here." };
         var cfgOptions = CommonOptions.CfgOptions();
         var device = CommonOptions.Device();
+        var tta = CommonOptions.Tta();
         var cmd = new Command("eval", "Evaluate a checkpoint on the config's validation split: mIoU, mAcc, aAcc and a per-class table (MMSegmentation's definitions).")
         {
-            config, checkpoint, output, predDir, cfgOptions, device,
+            config, checkpoint, output, predDir, cfgOptions, device, tta,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions), ("train.device", parse.GetValue(device)));
+            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
+                [("train.device", parse.GetValue(device)), .. CommonOptions.TtaOverrides(parse.GetValue(tta))]);
             if (cfg.Model.Type == "panoptic_deeplab")
             {
                 // Panoptic: --checkpoint is the safetensors file PanopticTrainer writes; PQ/SQ/RQ plus the semantic branch's mIoU.

@@ -14,13 +14,16 @@ public static class PredictCommand
         var output = new Option<string>("--out", "-o") { Description = "Output folder: <stem>.png (class indices) and <stem>_color.png (palette colours).", Required = true };
         var cfgOptions = CommonOptions.CfgOptions();
         var device = CommonOptions.Device();
+        var tta = CommonOptions.Tta();
+        var labelIds = new Option<bool>("--label-ids") { Description = "Cityscapes: also write labelIds/<stem>.png with trainIds mapped back to labelIds (official benchmark submission format)." };
         var cmd = new Command("predict", "Segment images with a checkpoint; writes index and colour PNGs at each input's original size.")
         {
-            config, checkpoint, input, output, cfgOptions, device,
+            config, checkpoint, input, output, cfgOptions, device, tta, labelIds,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
-            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions), ("train.device", parse.GetValue(device)));
+            var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
+                [("train.device", parse.GetValue(device)), .. CommonOptions.TtaOverrides(parse.GetValue(tta))]);
             var inputs = Predictor.ListInputs(parse.GetValue(input)!);
             if (cfg.Model.Type == "panoptic_deeplab")
             {
@@ -35,7 +38,7 @@ public static class PredictCommand
                 return 0;
             }
             var (model, dev) = CheckpointModel.Load(cfg, parse.GetValue(checkpoint)!);
-            int n = Predictor.Run(model, cfg, parse.GetValue(input)!, parse.GetValue(output)!, dev);
+            int n = Predictor.Run(model, cfg, parse.GetValue(input)!, parse.GetValue(output)!, dev, parse.GetValue(labelIds));
             Log.Information("Wrote predictions for {Count} of {Total} images to {Out}", n, inputs.Count, Path.GetFullPath(parse.GetValue(output)!));
             return 0;
         }));

@@ -16,10 +16,10 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> AxialStems = ["inception", "conv7"];
     public static readonly IReadOnlyList<string> AttentionTypes = ["none", "psa"];
     public static readonly IReadOnlyList<string> AttentionLayouts = ["parallel", "sequential"];
-    public static readonly IReadOnlyList<string> DecodeHeadTypes = ["deeplabv3plus", "fcn"];
+    public static readonly IReadOnlyList<string> DecodeHeadTypes = ["deeplabv3plus", "fcn", "isa"];
     public static readonly IReadOnlyList<string> AuxHeadTypes = ["fcn"];
     public static readonly IReadOnlyList<string> LossTypes = ["cross_entropy"];
-    public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder", "coco_panoptic", "cityscapes_panoptic"];
+    public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder", "cityscapes", "coco_panoptic", "cityscapes_panoptic"];
     public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
     public static readonly IReadOnlyList<string> AmpModes = ["none", "bf16", "fp16"];
@@ -84,6 +84,8 @@ public static class ConfigValidator
         check.That("model.decode_head.c1_in_index", d.C1InIndex is >= 0 and <= 3, d.C1InIndex, "0..3 (layer1..layer4)");
         check.That("model.decode_head.dropout", d.Dropout is >= 0 and < 1, d.Dropout, "a number in [0, 1)");
         check.That("model.decode_head.loss_weight", d.LossWeight >= 0, d.LossWeight, "a number >= 0");
+        check.That("model.decode_head.isa_channels", d.IsaChannels >= 1, d.IsaChannels, "an integer >= 1, e.g. 256");
+        CheckPair(check, "model.decode_head.down_factor", d.DownFactor, "[P_h, P_w] local block size, e.g. [8, 8]");
 
         if (m.AuxHead is { } a)
         {
@@ -179,6 +181,8 @@ public static class ConfigValidator
         check.OneOf("test.mode", test.Mode, TestModes);
         CheckPair(check, "test.crop_size", test.CropSize, "[height, width], e.g. [512, 512]");
         CheckPair(check, "test.stride", test.Stride, "[height, width], e.g. [341, 341]");
+        check.That("test.scales", test.Scales.Count >= 1 && test.Scales.All(r => r > 0 && double.IsFinite(r)), Show(test.Scales),
+            "a non-empty list of ratios > 0, e.g. [1.0] or [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]");
         if (test.Mode == "slide")
             check.That("test.stride", test.Stride[0] <= test.CropSize[0] && test.Stride[1] <= test.CropSize[1], Show(test.Stride),
                 $"at most test.crop_size ({Show(test.CropSize)}) in each direction so windows cover the image");

@@ -76,7 +76,7 @@ public sealed record AttentionConfig
 
 public sealed record DecodeHeadConfig
 {
-    /// <summary>deeplabv3plus | fcn</summary>
+    /// <summary>deeplabv3plus | fcn | isa</summary>
     public string Type { get; init; } = "deeplabv3plus";
     /// <summary>Index of the backbone stage the head reads (0..3 = layer1..layer4).</summary>
     public int InIndex { get; init; } = 3;
@@ -89,6 +89,10 @@ public sealed record DecodeHeadConfig
     public double Dropout { get; init; } = 0.1;
     public bool AlignCorners { get; init; }
     public double LossWeight { get; init; } = 1.0;
+    /// <summary>ISA only: key/query width of the two attentions (mmseg isa_channels 256).</summary>
+    public int IsaChannels { get; init; } = 256;
+    /// <summary>ISA only: local block size [P_h, P_w] of the interlacing (mmseg down_factor (8, 8)).</summary>
+    public List<int> DownFactor { get; init; } = [8, 8];
 }
 
 public sealed record AuxHeadConfig
@@ -156,7 +160,7 @@ public sealed record OhemConfig
 
 public sealed record DataConfig
 {
-    /// <summary>voc | folder | coco_panoptic | cityscapes_panoptic (parts' split names the panoptic json: train2017 / train)</summary>
+    /// <summary>voc | folder | cityscapes | coco_panoptic | cityscapes_panoptic (panoptic parts' split names the panoptic json: train2017 / train; cityscapes parts' split names the split folder: train / val)</summary>
     public string Type { get; init; } = "voc";
     /// <summary>Dataset root, e.g. data/VOCdevkit/VOC2012 (relative paths are relative to the working directory).</summary>
     public string Root { get; init; } = "data/VOCdevkit/VOC2012";
@@ -190,7 +194,10 @@ public sealed record PartConfig
     public string? ImgDir { get; init; }
     /// <summary>Label folder under the root; null = the type's default (voc: SegmentationClass, folder: masks).</summary>
     public string? AnnDir { get; init; }
-    /// <summary>Split file listing image ids (one per line); null = every image in img_dir.</summary>
+    /// <summary>
+    /// Split file listing image ids (one per line); null = every image in img_dir. For cityscapes: the split name
+    /// (train, val, test), giving img_dir leftImg8bit/&lt;split&gt; and ann_dir gtFine/&lt;split&gt; by default.
+    /// </summary>
     public string? Split { get; init; }
     /// <summary>Image file suffix; null = the type's default (voc: .jpg, folder: any of .jpg .jpeg .png).</summary>
     public string? ImgSuffix { get; init; }
@@ -278,4 +285,11 @@ public sealed record TestConfig
     public string Mode { get; init; } = "whole";
     public List<int> CropSize { get; init; } = [512, 512];
     public List<int> Stride { get; init; } = [341, 341];
+    /// <summary>
+    /// Test-time scales (ratios of the test_pipeline size); [1.0] = single scale. With more than one scale or flip,
+    /// softmax probabilities at the original size are averaged over all (scale, flip) passes, as mmseg aug_test.
+    /// </summary>
+    public List<double> Scales { get; init; } = [1.0];
+    /// <summary>Also run the horizontally flipped image (flipped back before averaging).</summary>
+    public bool Flip { get; init; }
 }

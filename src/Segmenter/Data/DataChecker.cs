@@ -37,7 +37,7 @@ public static class DataChecker
             RgbImage? image = null; LabelMap? label = null;
             try { image = readImage(item.ImagePath); }
             catch (Exception e) { found.Add(new DataProblem(item.Id, $"unreadable image: {e.Message}")); }
-            try { label = ImageIO.ReadLabel(item.LabelPath); }
+            try { label = item.ReadLabel(); }
             catch (Exception e) { found.Add(new DataProblem(item.Id, $"unreadable label: {e.Message}")); }
             var counts = new long[256];
             bool ok = false;

@@ -3,7 +3,7 @@ using Segmenter.IO;
 
 namespace Segmenter.Data;
 
-/// <summary>Builds the dataset a config describes (data.type voc | folder | coco_panoptic | cityscapes_panoptic; panoptic sets give their semantic view), train or val split.</summary>
+/// <summary>Builds the dataset a config describes (data.type voc | folder | cityscapes | coco_panoptic | cityscapes_panoptic; panoptic sets give their semantic view), train or val split.</summary>
 public static class DatasetFactory
 {
     /// <param name="numClasses">When &gt; 0, every loaded label is checked against it (model.num_classes).</param>
@@ -18,8 +18,9 @@ public static class DatasetFactory
         {
             "voc" => new VocDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage),
             "folder" => new FolderDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage),
+            "cityscapes" => new CityscapesDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, readImage),
             "coco_panoptic" or "cityscapes_panoptic" => new PanopticDataset(cfg.Type.ToLowerInvariant(), cfg.Root, parts, cfg.IgnoreIndex, readImage),
-            _ => throw new SegmenterException($"unknown dataset type '{cfg.Type}'", "data.type", "use voc, folder, coco_panoptic or cityscapes_panoptic"),
+            _ => throw new SegmenterException($"unknown dataset type '{cfg.Type}'", "data.type", "use voc, folder, cityscapes, coco_panoptic or cityscapes_panoptic"),
         };
     }
 }

@@ -1,4 +1,14 @@
+using Segmenter.IO;
+
 namespace Segmenter.Data;
 
-/// <summary>Where one dataset item lives on disk, known before anything is decoded.</summary>
-public sealed record DatasetItem(string Id, string ImagePath, string LabelPath);
+/// <summary>Where one dataset item lives on disk, known before anything is decoded, and how its label file is encoded.</summary>
+public sealed record DatasetItem(string Id, string ImagePath, string LabelPath, LabelEncoding Encoding = LabelEncoding.Index)
+{
+    /// <summary>Decodes the label file into class indices (Cityscapes labelIds are mapped to trainIds).</summary>
+    public LabelMap ReadLabel()
+    {
+        var label = ImageIO.ReadLabel(LabelPath);
+        return Encoding == LabelEncoding.CityscapesLabelIds ? CityscapesLabels.ToTrainIds(label) : label;
+    }
+}

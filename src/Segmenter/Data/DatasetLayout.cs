@@ -19,6 +19,8 @@ public static class DatasetLayout
     public static IReadOnlyList<string> ImgSuffixes(string type, PartConfig part) =>
         part.ImgSuffix is { } s ? [s] : IsFolder(type) ? FolderImageExtensions : [".jpg"];
 
+    public static bool IsCityscapes(string type) => string.Equals(type, "cityscapes", StringComparison.OrdinalIgnoreCase);
+
     public static bool IsFolder(string type) => string.Equals(type, "folder", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A path from the config: absolute as written, otherwise relative to <paramref name="baseDir"/>.</summary>

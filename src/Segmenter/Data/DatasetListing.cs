@@ -26,6 +26,11 @@ internal static class DatasetListing
         }
         foreach (var part in parts)
         {
+            if (DatasetLayout.IsCityscapes(type))
+            {
+                CityscapesListing.List(fullRoot, part, items, report);
+                continue;
+            }
             var imgDir = DatasetLayout.Resolve(fullRoot, DatasetLayout.ImgDir(type, part));
             var annDir = DatasetLayout.Resolve(fullRoot, DatasetLayout.AnnDir(type, part));
             var suffixes = DatasetLayout.ImgSuffixes(type, part);

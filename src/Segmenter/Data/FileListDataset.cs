@@ -40,7 +40,7 @@ public abstract class FileListDataset : ISegmentationDataset
     {
         var item = Items[index];
         var image = _readImage(item.ImagePath);
-        var label = ImageIO.ReadLabel(item.LabelPath);
+        var label = item.ReadLabel();
         DataValidation.ValidateSameSize(image, label, item.ImagePath, item.LabelPath);
         if (ReduceZeroLabel) label = DataValidation.ReduceZeroLabel(label);
         if (NumClasses > 0) DataValidation.ValidateLabelValues(label, NumClasses, IgnoreIndex, item.LabelPath);

@@ -51,6 +51,18 @@ public static class Palettes
     ];
 
     /// <summary>
+    /// The palette for a dataset config: <c>data.palette</c> when given, else the Cityscapes colours for 19-class
+    /// cityscapes data (rest of the 256 entries from the VOC map), else the VOC colour map (see <see cref="FromConfig"/>).
+    /// </summary>
+    public static (byte R, byte G, byte B)[] For(Config.DataConfig data, int numClasses)
+    {
+        if (data.Palette.Count == 0 && string.Equals(data.Type, "cityscapes", StringComparison.OrdinalIgnoreCase)
+            && numClasses <= CityscapesClassNames.Count)
+            return FromConfig(Cityscapes().Select(c => new List<int> { c.R, c.G, c.B }).ToList(), numClasses);
+        return FromConfig(data.Palette, numClasses);
+    }
+
+    /// <summary>
     /// The palette for a run: the config's <c>data.palette</c> ([r,g,b] per class, at least <paramref name="numClasses"/>
     /// entries) or, when it is empty, the VOC colour map. Always 256 entries, so every byte label (255 = ignore
     /// included) has a colour; entries the config does not give come from the VOC map.

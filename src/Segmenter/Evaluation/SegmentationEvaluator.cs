@@ -27,8 +27,7 @@ public static class SegmentationEvaluator
             {
                 using var scope = NewDisposeScope();
                 var image = tensor(item.Image, new long[] { 1, 3, item.Height, item.Width }).to(device);
-                var logits = SegmentationInference.Logits(model, image, cfg.Test);
-                var pred = SegmentationInference.ToLabels(logits, item.OrigHeight, item.OrigWidth, cfg.Model.DecodeHead.AlignCorners);
+                var pred = SegmentationInference.Predict(model, image, cfg.Test, item.OrigHeight, item.OrigWidth, cfg.Model.DecodeHead.AlignCorners);
                 metric.Update(pred, item.Label);
                 done++;
                 onProgress?.Invoke(done, dataset.Count);

@@ -45,6 +45,58 @@ public static class SegmentationInference
         return sum.div_(count);
     }
 
+    /// <summary>
+    /// True when the test config asks for test-time augmentation: a scale other than a single 1.0, or flip.
+    /// </summary>
+    public static bool UsesTta(TestConfig test) => test.Flip || test.Scales.Count != 1 || test.Scales[0] != 1.0;
+
+    /// <summary>
+    /// Class scores [1, C, H0, W0] at the original size. Without TTA: the logits (whole or slide) resized to the
+    /// original size. With TTA (test.scales, test.flip), as mmseg aug_test: for every scale ratio r the input is
+    /// resized to r·(h, w) (bilinear, on the normalised tensor), optionally also flipped; each pass's logits (whole or
+    /// slide) are flipped back, resized to the original size and turned into softmax probabilities, and the
+    /// probabilities are averaged over all passes.
+    /// </summary>
+    public static Tensor Scores(Segmentor model, Tensor image, TestConfig test, int origHeight, int origWidth, bool alignCorners)
+    {
+        using var scope = NewDisposeScope();
+        if (!UsesTta(test))
+            return ResizeTo(Logits(model, image, test), origHeight, origWidth, alignCorners).MoveToOuterDisposeScope();
+        long h = image.shape[2], w = image.shape[3];
+        Tensor? sum = null;
+        int passes = 0;
+        foreach (var ratio in test.Scales)
+        {
+            long sh = Math.Max(1, (long)Math.Round(h * ratio)), sw = Math.Max(1, (long)Math.Round(w * ratio));
+            var scaled = sh == h && sw == w ? image
+                : nn.functional.interpolate(image, new[] { sh, sw }, mode: InterpolationMode.Bilinear, align_corners: false);
+            foreach (var flip in test.Flip ? new[] { false, true } : new[] { false })
+            {
+                using var pass = NewDisposeScope();
+                var logits = Logits(model, flip ? scaled.flip(3) : scaled, test);
+                if (flip) logits = logits.flip(3);
+                var probs = ResizeTo(logits, origHeight, origWidth, alignCorners).softmax(1);
+                if (sum is null) sum = probs.MoveToOuterDisposeScope();
+                else sum.add_(probs);
+                passes++;
+            }
+        }
+        sum!.div_(passes);
+        return sum.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Class map [H0, W0] (bytes) at the original size: argmax of <see cref="Scores"/>.</summary>
+    public static byte[] Predict(Segmentor model, Tensor image, TestConfig test, int origHeight, int origWidth, bool alignCorners)
+    {
+        using var scope = NewDisposeScope();
+        var scores = Scores(model, image, test, origHeight, origWidth, alignCorners);
+        return scores.argmax(1)[0].to(ScalarType.Byte).cpu().data<byte>().ToArray();
+    }
+
+    private static Tensor ResizeTo(Tensor x, int h, int w, bool alignCorners) =>
+        x.shape[2] == h && x.shape[3] == w ? x
+            : nn.functional.interpolate(x, new long[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: alignCorners);
+
     /// <summary>Class map [H0, W0] (bytes) at the original size, from logits at the (possibly resized) input size.</summary>
     public static byte[] ToLabels(Tensor logits, int origHeight, int origWidth, bool alignCorners)
     {

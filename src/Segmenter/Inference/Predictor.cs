@@ -11,7 +11,8 @@ namespace Segmenter.Inference;
 
 /// <summary>
 /// `segment predict`: for each input image, writes `<stem>.png` (class indices, L mode) and
-/// `<stem>_color.png` (the dataset palette) at the image's original size.
+/// `<stem>_color.png` (the dataset palette) at the image's original size; optionally `labelIds/<stem>.png` (Cityscapes
+/// labelIds for the official benchmark). Inference follows cfg.test (whole/slide, scales/flip TTA).
 /// </summary>
 public static class Predictor
 {
@@ -32,11 +33,20 @@ public static class Predictor
         throw new SegmenterException("input not found", input, "point --input at an image or a folder of images");
     }
 
-    public static int Run(Segmentor model, ExperimentConfig cfg, string input, string outDir, Device device)
+    /// <summary>Sub-folder of the output that holds the Cityscapes labelId maps (one file per image, as the official evaluation expects).</summary>
+    public const string LabelIdsFolder = "labelIds";
+
+    /// <param name="labelIds">Also write <c>labelIds/&lt;stem&gt;.png</c> with Cityscapes trainIds mapped back to labelIds
+    /// (the format of the official benchmark submission); needs a 19-class Cityscapes model.</param>
+    public static int Run(Segmentor model, ExperimentConfig cfg, string input, string outDir, Device device, bool labelIds = false)
     {
         var inputs = ListInputs(input);
+        if (labelIds && cfg.Model.NumClasses != CityscapesLabels.NumClasses)
+            throw new SegmenterException($"--label-ids maps the 19 Cityscapes trainIds, but model.num_classes is {cfg.Model.NumClasses}",
+                "--label-ids", "use it with a Cityscapes model (num_classes 19), or drop the flag");
         Directory.CreateDirectory(outDir);
-        var palette = Palettes.FromConfig(cfg.Data.Palette, cfg.Model.NumClasses);
+        if (labelIds) Directory.CreateDirectory(Path.Combine(outDir, LabelIdsFolder));
+        var palette = Palettes.For(cfg.Data, cfg.Model.NumClasses);
         var transform = new TestTransform(cfg.Data);
         model.eval();
         using var _ = no_grad();
@@ -48,12 +58,13 @@ public static class Predictor
             var item = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image,
                 new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, ""));
             var tensorImage = tensor(item.Image, new long[] { 1, 3, item.Height, item.Width }).to(device);
-            var logits = SegmentationInference.Logits(model, tensorImage, cfg.Test);
-            var labels = SegmentationInference.ToLabels(logits, image.Height, image.Width, cfg.Model.DecodeHead.AlignCorners);
+            var labels = SegmentationInference.Predict(model, tensorImage, cfg.Test, image.Height, image.Width, cfg.Model.DecodeHead.AlignCorners);
             var stem = Path.GetFileNameWithoutExtension(path);
             var map = new LabelMap(image.Width, image.Height, labels);
             ImageIO.WriteLabelPng(Path.Combine(outDir, stem + ".png"), map);
             ImageIO.WritePng(Path.Combine(outDir, stem + "_color.png"), Colorize(map, palette));
+            if (labelIds)
+                ImageIO.WriteLabelPng(Path.Combine(outDir, LabelIdsFolder, stem + ".png"), CityscapesLabels.ToLabelIds(map));
             n++;
             Log.Information("[{N}/{Total}] {Input} -> {Out}", n, inputs.Count, path, Path.Combine(outDir, stem + ".png"));
         }

@@ -1,3 +1,4 @@
+using Segmenter.Models.Heads;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,13 +11,15 @@ namespace Segmenter.Models.Attention;
 /// <c>down_factor</c>, <c>out_conv</c> 1×1 ConvModule on cat([context, residual]) (context FIRST, unlike openseg).
 /// With <see cref="WithClassifier"/> the BaseDecodeHead classifier follows: Dropout2d(dropout_ratio) and the
 /// 1×1 <c>conv_seg</c> with bias to <c>num_classes</c>; without it the head returns the <c>channels</c> features.
+/// This is the Tensor→Tensor form the parity fixtures exercise; training uses <see cref="IsaDecodeHead"/>, which has the
+/// same submodules and names and runs the same <see cref="Attend"/>.
 /// </summary>
 public sealed class IsaHead : nn.Module<Tensor, Tensor>
 {
-    private readonly MmsegConvModule in_conv;
+    private readonly ConvModule in_conv;
     private readonly MmsegSelfAttentionBlock global_relation;
     private readonly MmsegSelfAttentionBlock local_relation;
-    private readonly MmsegConvModule out_conv;
+    private readonly ConvModule out_conv;
     private readonly Dropout2d? dropout;
     private readonly Conv2d? conv_seg;
 
@@ -44,10 +47,10 @@ public sealed class IsaHead : nn.Module<Tensor, Tensor>
         WithClassifier = withClassifier;
         NumClasses = withClassifier ? num_classes : 0;
 
-        in_conv = new MmsegConvModule(in_channels, channels, 3, padding: 1);
+        in_conv = new ConvModule(in_channels, channels, 3, padding: 1);
         global_relation = new MmsegSelfAttentionBlock(channels, isa_channels);
         local_relation = new MmsegSelfAttentionBlock(channels, isa_channels);
-        out_conv = new MmsegConvModule(channels * 2, channels, 1);
+        out_conv = new ConvModule(channels * 2, channels, 1);
         if (withClassifier)
         {
             if (dropout_ratio > 0) dropout = nn.Dropout2d(dropout_ratio);
@@ -66,10 +69,20 @@ public sealed class IsaHead : nn.Module<Tensor, Tensor>
     /// <summary>The head's features before the classifier: [N, channels, H, W].</summary>
     public Tensor Features(Tensor x)
     {
+        return Attend(in_conv, global_relation, local_relation, out_conv, DownFactor, x);
+    }
+
+    /// <summary>
+    /// mmseg ISAHead.forward up to the classifier: in_conv, interlaced global then local relation, out_conv on
+    /// cat([context, residual]). Shared by this module and <see cref="IsaDecodeHead"/>.
+    /// </summary>
+    internal static Tensor Attend(ConvModule inConv, MmsegSelfAttentionBlock globalRelation, MmsegSelfAttentionBlock localRelation,
+        ConvModule outConv, (int H, int W) downFactor, Tensor x)
+    {
         using var scope = NewDisposeScope();
-        var feat = in_conv.forward(x);
-        var attended = IsaInterlacing.Apply(feat, DownFactor, global_relation.forward, local_relation.forward);
-        return out_conv.forward(torch.cat(new[] { attended, feat }, 1)).MoveToOuterDisposeScope();
+        var feat = inConv.forward(x);
+        var attended = IsaInterlacing.Apply(feat, downFactor, globalRelation.forward, localRelation.forward);
+        return outConv.forward(torch.cat(new[] { attended, feat }, 1)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Logits [N, num_classes, H, W] with the classifier, otherwise the features.</summary>

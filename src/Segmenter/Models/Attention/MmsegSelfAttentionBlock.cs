@@ -1,3 +1,4 @@
+using Segmenter.Models.Heads;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,21 +16,23 @@ public sealed class MmsegSelfAttentionBlock : nn.Module<Tensor, Tensor>
     private readonly Sequential key_project;
     private readonly Sequential query_project;
     private readonly Conv2d value_project;
-    private readonly MmsegConvModule output_project;
+    private readonly ConvModule output_project;
 
     public int InChannels { get; }
     public int Channels { get; }
 
-    public MmsegSelfAttentionBlock(int in_channels, int channels) : base("SelfAttentionBlock")
+    public MmsegSelfAttentionBlock(int in_channels, int channels, double bnMomentum = 0.1, double bnEps = 1e-5) : base("SelfAttentionBlock")
     {
         if (in_channels <= 0 || channels <= 0)
             throw new SegmenterException($"SelfAttentionBlock channels must be positive, got in {in_channels}, channels {channels}", "MmsegSelfAttentionBlock", "check isa_channels / channels");
         InChannels = in_channels;
         Channels = channels;
-        key_project = nn.Sequential(new MmsegConvModule(in_channels, channels, 1), new MmsegConvModule(channels, channels, 1));
-        query_project = nn.Sequential(new MmsegConvModule(in_channels, channels, 1), new MmsegConvModule(channels, channels, 1));
+        key_project = nn.Sequential(new ConvModule(in_channels, channels, 1, bnMomentum: bnMomentum, bnEps: bnEps),
+            new ConvModule(channels, channels, 1, bnMomentum: bnMomentum, bnEps: bnEps));
+        query_project = nn.Sequential(new ConvModule(in_channels, channels, 1, bnMomentum: bnMomentum, bnEps: bnEps),
+            new ConvModule(channels, channels, 1, bnMomentum: bnMomentum, bnEps: bnEps));
         value_project = nn.Conv2d(in_channels, in_channels, 1, bias: true);
-        output_project = new MmsegConvModule(in_channels, in_channels, 1);
+        output_project = new ConvModule(in_channels, in_channels, 1, bnMomentum: bnMomentum, bnEps: bnEps);
         RegisterComponents();
     }
 

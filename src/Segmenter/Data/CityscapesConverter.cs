@@ -1,0 +1,40 @@
+using Segmenter.IO;
+
+namespace Segmenter.Data;
+
+/// <summary>
+/// `segment data convert cityscapes`: writes <c>*_gtFine_labelTrainIds.png</c> next to every
+/// <c>*_gtFine_labelIds.png</c> under <c>root/gtFine</c>, as cityscapesScripts' createTrainIdLabelImgs does.
+/// The official script rasterises polygons.json with the trainId encoding; we map the already rasterised labelIds
+/// pixel by pixel instead. Both draw the same polygons in the same order and skip the same ones (negative ids, i.e.
+/// license plates), so the result is identical (checked against the official output in the tests).
+/// </summary>
+public static class CityscapesConverter
+{
+    public sealed record Result(int Written, int Skipped, string GtFineDir);
+
+    /// <param name="root">The cityscapes folder (holding gtFine/).</param>
+    /// <param name="overwrite">Rewrite existing labelTrainIds files (otherwise they are kept and counted as skipped).</param>
+    public static Result Convert(string root, bool overwrite = true, Action<string>? onWrite = null)
+    {
+        var gtFine = Path.GetFullPath(Path.Combine(root, "gtFine"));
+        if (!Directory.Exists(gtFine))
+            throw new SegmenterException($"no gtFine folder in {Path.GetFullPath(root)}", "--root",
+                "pass the cityscapes folder that holds gtFine/ and leftImg8bit/");
+        var sources = Directory.EnumerateFiles(gtFine, "*" + CityscapesListing.LabelIdsSuffix, SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal).ToList();
+        if (sources.Count == 0)
+            throw new SegmenterException($"no *{CityscapesListing.LabelIdsSuffix} files under {gtFine}", "--root",
+                "download gtFine_trainvaltest.zip and unpack it into the cityscapes folder");
+        int written = 0, skipped = 0;
+        foreach (var src in sources)
+        {
+            var dst = src[..^CityscapesListing.LabelIdsSuffix.Length] + CityscapesListing.TrainIdsSuffix;
+            if (!overwrite && File.Exists(dst)) { skipped++; continue; }
+            ImageIO.WriteLabelPng(dst, CityscapesLabels.ToTrainIds(ImageIO.ReadLabel(src)));
+            onWrite?.Invoke(dst);
+            written++;
+        }
+        return new Result(written, skipped, gtFine);
+    }
+}
