@@ -50,11 +50,11 @@ public static class Trainer
         var loader = new BatchLoader(trainSet, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data),
             cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch);
 
-        var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
+        using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
         if (ModelFactory.LoadPretrained(model, cfg.Model) is { } report)
             Log.Information("Pretrained backbone {Path}: {Report}", cfg.Model.Backbone.Pretrained, report.Summary());
         model.to(device);
-        var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
+        using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
 
         long start = 0;

@@ -13,6 +13,7 @@ namespace Segmenter.Tests.Parallel;
 /// (parameters and BN buffers within 1e-5 after several steps), with SyncBN or without BatchNorm, and keep the
 /// replicas bit-identical.
 /// </summary>
+[Collection("cli")] // replicas run torch on several threads: keep them apart from other tests
 public sealed class DataParallelEquivalenceTests
 {
     private const int Steps = 4;

@@ -7,6 +7,7 @@ using static TorchSharp.torch;
 namespace Segmenter.Tests.Parallel;
 
 /// <summary>The dynamic loss scaler's rule (skip on inf/NaN and shrink, grow after an interval) and a mixed-precision step on the CPU.</summary>
+[Collection("cli")] // replicas run torch on several threads: keep them apart from other tests
 public sealed class LossScalerTests
 {
     [Fact]
