@@ -108,23 +108,33 @@ def main():
     images = torch.randn(args.batch, 3, args.size, args.size, generator=g)
     labels = torch.randint(0, args.classes, (args.batch, args.size, args.size), generator=g)
 
-    times = []
+    times, phases = [], {k: 0.0 for k in ("forward_s", "backward_s", "optimizer_s", "step_cpu_s", "forward_cpu_s", "backward_cpu_s", "optimizer_cpu_s")}
     for i in range(args.warmup + args.iters):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         out, aux = model(images)
         out = F.interpolate(out, size=labels.shape[1:], mode="bilinear", align_corners=False)
         aux = F.interpolate(aux, size=labels.shape[1:], mode="bilinear", align_corners=False)
         loss = F.cross_entropy(out, labels, ignore_index=255) + 0.4 * F.cross_entropy(aux, labels, ignore_index=255)
+        t1, c1 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         loss.backward()
+        t2, c2 = time.perf_counter(), time.process_time()
         opt.step()
         loss.item()
+        t3, c3 = time.perf_counter(), time.process_time()
         if i >= args.warmup:
-            times.append(time.perf_counter() - t0)
+            times.append(t3 - t0)
+            phases["forward_s"] += (t1 - t0) / args.iters
+            phases["backward_s"] += (t2 - t1) / args.iters
+            phases["optimizer_s"] += (t3 - t2) / args.iters
+            phases["step_cpu_s"] += (c3 - c0) / args.iters
+            phases["forward_cpu_s"] += (c1 - c0) / args.iters
+            phases["backward_cpu_s"] += (c2 - c1) / args.iters
+            phases["optimizer_cpu_s"] += (c3 - c2) / args.iters
     step = sum(times) / len(times)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"framework": "pytorch " + torch.__version__, "batch": args.batch, "size": args.size,
-                      "threads": args.threads, "step_s": step, "images_per_s": args.batch / step,
+                      "threads": args.threads, "step_s": step, **phases, "images_per_s": args.batch / step,
                       "peak_rss_mb": round(peak_mb), "params": sum(p.numel() for p in model.parameters())}))
 
 

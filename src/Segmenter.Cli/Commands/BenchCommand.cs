@@ -27,10 +27,11 @@ public static class BenchCommand
         var channels = new Option<int>("--channels") { Description = "Head width for --compare-heads (mmseg ISAHead 512).", DefaultValueFactory = _ => 512 };
         var keyChannels = new Option<int>("--key-channels") { Description = "Attention key/query width for --compare-heads (isa_channels 256).", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch") { Description = "Batch size for --compare-heads.", DefaultValueFactory = _ => 1 };
+        var json = new Option<string?>("--json") { Description = "Also write the model variants' results (step, phases, data, memory, parameters, MACs) as JSON here, for scripts." };
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
-            heads, sizes, inChannels, channels, keyChannels, batch,
+            heads, sizes, inChannels, channels, keyChannels, batch, json,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -78,6 +79,11 @@ public static class BenchCommand
             foreach (var v in variants)
                 results.Add(Benchmark.Run(v, VariantConfig(path, overrides, v), parse.GetValue(iters), parse.GetValue(warmup), marks));
             Console.WriteLine(Format(results));
+            if (parse.GetValue(json) is { } jsonPath)
+            {
+                IO.AtomicFile.WriteAllText(jsonPath, ToJson(results));
+                Serilog.Log.Information("Wrote {Path}", Path.GetFullPath(jsonPath));
+            }
             return 0;
         }));
         return cmd;
@@ -95,6 +101,18 @@ public static class BenchCommand
         };
         return ConfigLoader.Load(path, [.. overrides, $"model.backbone.attention.type={type}", $"model.backbone.attention.layout={layout}"]);
     }
+
+    /// <summary>The results as a JSON array, one object per variant (seconds, bytes, counts; snake_case keys).</summary>
+    public static string ToJson(IReadOnlyList<BenchResult> results) =>
+        System.Text.Json.JsonSerializer.Serialize(results.Select(r => new Dictionary<string, object?>
+        {
+            ["name"] = r.Name, ["parameters"] = r.Parameters, ["macs"] = r.Macs?.Total, ["step_s"] = r.StepSeconds, ["data_s"] = r.DataSeconds,
+            ["forward_s"] = r.Phases?.ForwardSeconds, ["backward_s"] = r.Phases?.BackwardSeconds, ["optimizer_s"] = r.Phases?.OptimizerSeconds,
+            ["step_cpu_s"] = r.Phases?.StepCpuSeconds, ["forward_cpu_s"] = r.Phases?.ForwardCpuSeconds, ["backward_cpu_s"] = r.Phases?.BackwardCpuSeconds,
+            ["optimizer_cpu_s"] = r.Phases?.OptimizerCpuSeconds,
+            ["images_per_s"] = r.ImagesPerSecond, ["peak_rss_bytes"] = r.PeakRssBytes, ["rss_growth_bytes"] = r.RssGrowthBytes, ["replicas"] = r.Replicas,
+            ["rss_at"] = r.RssAt.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
+        }), new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 
     /// <summary>
     /// One row per variant, ratios to the first row. GMACs: multiply-adds of one training forward per image at the
@@ -118,6 +136,10 @@ public static class BenchCommand
         foreach (var r in results.Where(r => r.Macs is { Attention: > 0 }))
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Name} attention: {r.Macs!.Attention / 1e9:F3} GMACs ({100.0 * r.Macs.Attention / r.Macs.Total:F2} % of the forward) at {r.Macs.Height}x{r.Macs.Width}"));
+        foreach (var r in results.Where(r => r.Phases is not null))
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{r.Name} phases: forward+loss {r.Phases!.ForwardSeconds:F4} s, backward {r.Phases.BackwardSeconds:F4} s, optimizer {r.Phases.OptimizerSeconds:F4} s; " +
+                $"process CPU time per step {r.Phases.StepCpuSeconds:F4} s ({r.Phases.ForwardCpuSeconds:F4} / {r.Phases.BackwardCpuSeconds:F4} / {r.Phases.OptimizerCpuSeconds:F4})"));
         foreach (var r in results.Where(r => r.Replicas > 1 || r.ReduceSeconds > 0))
             lines.Add($"{r.Name} {r.Replicas} replicas: gradient reduction {r.ReduceSeconds:F4} s ({100 * r.ReduceSeconds / r.StepSeconds:F1}% of the step), " +
                       $"parameter broadcast {r.BroadcastSeconds:F4} s ({100 * r.BroadcastSeconds / r.StepSeconds:F1}%), " +

@@ -18,10 +18,22 @@ public sealed record BenchResult(string Name, long Parameters, double StepSecond
     IReadOnlyDictionary<long, long> RssAt, int Replicas = 1, double ReduceSeconds = 0, double BroadcastSeconds = 0, double WaitSeconds = 0)
 {
     public MacReport? Macs { get; init; }
+    /// <summary>Mean seconds of the step's phases (single device only; null otherwise): forward with the losses, zero-grad + backward, optimizer step.</summary>
+    public StepPhases? Phases { get; init; }
     public long StartRssBytes { get; init; }
 
     /// <summary>Peak resident memory during this variant's steps minus the memory before its model existed.</summary>
     public long RssGrowthBytes => Math.Max(0, PeakRssBytes - StartRssBytes);
+}
+
+/// <summary>
+/// Where a training step's time goes; the same split as scripts/bench_pytorch.py prints for PyTorch. The CPU figures are
+/// the process's CPU time (all threads) per phase: on a machine shared with other work they vary far less than wall time.
+/// </summary>
+public sealed record StepPhases(double ForwardSeconds, double BackwardSeconds, double OptimizerSeconds,
+    double ForwardCpuSeconds, double BackwardCpuSeconds, double OptimizerCpuSeconds)
+{
+    public double StepCpuSeconds => ForwardCpuSeconds + BackwardCpuSeconds + OptimizerCpuSeconds;
 }
 
 /// <summary>
@@ -68,7 +80,9 @@ public static class Benchmark
 
         var fixedBatch = parallel is null ? null : new Batch(0, [.. Enumerable.Range(0, b).Select(i => $"random{i}")],
             fixedImages.cpu().data<float>().ToArray(), fixedLabels.cpu().data<long>().ToArray(), b, h, w);
-        double stepSum = 0, dataSum = 0, reduceSum = 0, broadcastSum = 0, waitSum = 0;
+        double stepSum = 0, dataSum = 0, reduceSum = 0, broadcastSum = 0, waitSum = 0, forwardSum = 0, backwardSum = 0, optimizerSum = 0;
+        double forwardCpu = 0, backwardCpu = 0, optimizerCpu = 0;
+        bool timePhases = device.type == DeviceType.CPU;
         long peak = 0;
         var rss = new SortedDictionary<long, long>();
         for (int i = 0; i < warmup + iters; i++)
@@ -77,6 +91,7 @@ public static class Benchmark
             Batch? batch = null;
             if (real is not null) { real.MoveNext(); batch = real.Current; }
             double data = dataWatch.Elapsed.TotalSeconds;
+            var cpu0 = Environment.CpuUsage.TotalTime;
             var watch = Stopwatch.StartNew();
             if (parallel is not null)
             {
@@ -89,10 +104,23 @@ public static class Benchmark
                 var (images, labels) = batch is not null ? batch.ToTensors(device) : (fixedImages.alias(), fixedLabels.alias());
                 var losses = model.ComputeLosses(images, labels);
                 var total = losses.Values.Aggregate((x, y) => x + y);
+                double t1 = watch.Elapsed.TotalSeconds;
+                var cpu1 = Environment.CpuUsage.TotalTime;
                 optimizer.ZeroGrad();
                 total.backward();
+                double t2 = watch.Elapsed.TotalSeconds;
+                var cpu2 = Environment.CpuUsage.TotalTime;
                 optimizer.Step();
                 _ = total.item<float>();
+                if (i >= warmup && timePhases)
+                {
+                    forwardSum += t1;
+                    backwardSum += t2 - t1;
+                    optimizerSum += watch.Elapsed.TotalSeconds - t2;
+                    forwardCpu += (cpu1 - cpu0).TotalSeconds;
+                    backwardCpu += (cpu2 - cpu1).TotalSeconds;
+                    optimizerCpu += (Environment.CpuUsage.TotalTime - cpu2).TotalSeconds;
+                }
             }
             double step = watch.Elapsed.TotalSeconds;
             long now = TrainProgress.RssBytes();
@@ -105,7 +133,12 @@ public static class Benchmark
         real?.Dispose();
         double meanStep = stepSum / iters, meanData = dataSum / iters;
         return new BenchResult(name, parameters, meanStep, meanData, b / (meanStep + meanData), peak, rss,
-            devices.Count, reduceSum / iters, broadcastSum / iters, waitSum / iters) { Macs = macs, StartRssBytes = startRss };
+            devices.Count, reduceSum / iters, broadcastSum / iters, waitSum / iters)
+        {
+            Macs = macs, StartRssBytes = startRss,
+            Phases = parallel is null && timePhases ? new StepPhases(forwardSum / iters, backwardSum / iters, optimizerSum / iters,
+                forwardCpu / iters, backwardCpu / iters, optimizerCpu / iters) : null,
+        };
     }
 
     /// <summary>
