@@ -27,6 +27,9 @@ public static class PanopticTrainer
     public static PanopticTrainResult Run(ExperimentConfig cfg, TrainOptions options)
     {
         var t = cfg.Train;
+        if (t.Replicas > 1 || t.Amp != "none")
+            throw new SegmenterException($"train.replicas {t.Replicas} / train.amp {t.Amp}: panoptic training runs on one device in fp32 only",
+                t.Replicas > 1 ? "train.replicas" : "train.amp", "use train.replicas=1 train.amp=none (one device) for model.type panoptic_deeplab");
         var workDir = Path.GetFullPath(t.WorkDir);
         Trainer.EnsureWritable(workDir);
         if (t.Threads > 0) torch.set_num_threads(t.Threads);
