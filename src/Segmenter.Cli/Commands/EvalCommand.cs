@@ -27,7 +27,7 @@ public static class EvalCommand
                 [("train.device", parse.GetValue(device)), .. CommonOptions.TtaOverrides(parse.GetValue(tta))]);
             if (cfg.Model.Type == "panoptic_deeplab")
             {
-                // Panoptic: --checkpoint is the safetensors file PanopticTrainer writes; PQ/SQ/RQ plus the semantic branch's mIoU.
+                // Panoptic: --checkpoint is a .ckpt from training (or exported safetensors weights); PQ/SQ/RQ plus the semantic branch's mIoU.
                 var panSet = PanopticTrainer.CreateDataset(cfg, train: false);
                 var (panModel, panDev) = PanopticTrainer.LoadModel(cfg, parse.GetValue(checkpoint)!);
                 using (panModel)

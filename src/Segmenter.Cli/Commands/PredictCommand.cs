@@ -27,7 +27,7 @@ public static class PredictCommand
             var inputs = Predictor.ListInputs(parse.GetValue(input)!);
             if (cfg.Model.Type == "panoptic_deeplab")
             {
-                // Panoptic: --checkpoint is PanopticTrainer's safetensors; categories come from the config's val json.
+                // Panoptic: --checkpoint is a .ckpt from training (or exported weights); categories come from the config's val json.
                 var classes = Training.PanopticTrainer.CreateDataset(cfg, train: false).Classes;
                 var (panModel, panDev) = Training.PanopticTrainer.LoadModel(cfg, parse.GetValue(checkpoint)!);
                 using (panModel)

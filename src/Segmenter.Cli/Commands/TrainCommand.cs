@@ -38,17 +38,17 @@ public static class TrainCommand
             Console.CancelKeyPress += onCancel;
             try
             {
+                var options = new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = cts.Token };
                 if (cfg.Model.Type == "panoptic_deeplab")
                 {
-                    if (parse.GetValue(resume) is not null)
-                        throw new SegmenterException("--resume is not supported for panoptic_deeplab yet", "--resume", "train from scratch");
-                    var pan = PanopticTrainer.Run(cfg, parse.GetValue(stopAt));
-                    if (pan.Eval is { } pe)
-                        Log.Information("Final PQ {PQ:F1} SQ {SQ:F1} RQ {RQ:F1}, mIoU {MIoU:F1}; weights {Weights}", 100 * pe.Panoptic.All.Pq,
-                            100 * pe.Panoptic.All.Sq, 100 * pe.Panoptic.All.Rq, 100 * pe.Semantic.MIoU, pan.WeightsPath);
+                    var pan = PanopticTrainer.Run(cfg, options);
+                    Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_PQ.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
+                    if (pan.LastEval is { } pe)
+                        Log.Information("Final PQ {PQ:F2} SQ {SQ:F2} RQ {RQ:F2}, mIoU {MIoU:F2}", 100 * pe.Panoptic.All.Pq,
+                            100 * pe.Panoptic.All.Sq, 100 * pe.Panoptic.All.Rq, 100 * pe.Semantic.MIoU);
                     return 0;
                 }
-                var result = Trainer.Run(cfg, new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = cts.Token });
+                var result = Trainer.Run(cfg, options);
                 Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_mIoU.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
                 if (result.LastEval is { } eval)
                     Log.Information("Final mIoU {MIoU:F2}", eval.ReportedPercent()["mIoU"]);

@@ -11,29 +11,34 @@ using static TorchSharp.torch;
 
 namespace Segmenter.Training;
 
-/// <summary>What a panoptic run produced: loss at the first and last step, the final metrics and the weights file.</summary>
-public sealed record PanopticTrainResult(long Iterations, double FirstLoss, double LastLoss, PanopticEvalResult? Eval, string WeightsPath);
+/// <summary>What a panoptic run produced: the iteration reached, the last iter_*.ckpt, the last validation, loss at the first and last step.</summary>
+public sealed record PanopticTrainResult(long Iteration, string? LastCheckpoint, PanopticEvalResult? LastEval, double FirstLoss, double LastLoss);
 
 /// <summary>
-/// A minimal training loop for model.type panoptic_deeplab (Panoptic-DeepLab / Axial-DeepLab): the semantic
-/// BatchLoader/TrainTransform carry segment positions (<see cref="PanopticSegmentIndexView"/>), targets are made per
-/// sample after augmentation, then loss → backward → (clip) → step with the configured optimizer and poly/warm-up
-/// schedule. At the end it writes work_dir/panoptic_final.safetensors (model state dict) and, when val_interval is 0
-/// or divides max_iters, evaluates PQ and mIoU on the val split. No resume and no intermediate checkpoints yet.
+/// The training loop for model.type panoptic_deeplab (Panoptic-DeepLab / Axial-DeepLab), the same loop as
+/// <see cref="Trainer"/>: build everything from the config, optionally resume, then per iteration batch → targets →
+/// losses → backward → (clip) → step, with logging, validation (PQ/SQ/RQ + mIoU, best_PQ.ckpt) and iter_*.ckpt at their
+/// intervals. The semantic BatchLoader/TrainTransform carry segment positions (<see cref="PanopticSegmentIndexView"/>)
+/// and targets are made per sample after augmentation, so the batch of iteration i is a function of the seed and i
+/// and a resumed run equals an uninterrupted one.
 /// </summary>
 public static class PanopticTrainer
 {
-    public static PanopticTrainResult Run(ExperimentConfig cfg, long? stopAt = null, bool evaluate = true)
+    public static PanopticTrainResult Run(ExperimentConfig cfg, TrainOptions options)
     {
         var t = cfg.Train;
+        if (t.Replicas > 1 || t.Amp != "none")
+            throw new SegmenterException($"train.replicas {t.Replicas} / train.amp {t.Amp}: panoptic training runs on one device in fp32 only",
+                t.Replicas > 1 ? "train.replicas" : "train.amp", "use train.replicas=1 train.amp=none (one device) for model.type panoptic_deeplab");
         var workDir = Path.GetFullPath(t.WorkDir);
-        Directory.CreateDirectory(workDir);
+        Trainer.EnsureWritable(workDir);
         if (t.Threads > 0) torch.set_num_threads(t.Threads);
         var device = DeviceSelector.Parse(t.Device);
         torch.manual_seed(t.Seed);
 
+        // Data first: a missing dataset should fail before any model is built.
         var trainSet = CreateDataset(cfg, train: true);
-        var valSet = evaluate ? CreateDataset(cfg, train: false) : null;
+        var valSet = CreateDataset(cfg, train: false);
         if (trainSet.Classes.NumClasses != cfg.Model.NumClasses)
             throw new SegmenterException($"the dataset has {trainSet.Classes.NumClasses} categories but model.num_classes is {cfg.Model.NumClasses}",
                 "model.num_classes", $"set it to {trainSet.Classes.NumClasses}");
@@ -47,93 +52,121 @@ public static class PanopticTrainer
         model.to(device);
         using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
-        long end = Math.Min(cfg.Schedule.MaxIters, stopAt ?? cfg.Schedule.MaxIters);
-        Log.Information("Training panoptic_deeplab ({Backbone}) for {Iters} iterations on {N} images; work dir {WorkDir}",
-            cfg.Model.Backbone.Type, end, trainSet.Count, workDir);
 
-        var progress = new TrainProgress(workDir, 0, end, t.LogInterval);
+        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, "PQ");
+        long start = checkpoints.Resume(options.Resume, model, optimizer);
+        long maxIters = cfg.Schedule.MaxIters;
+        long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
+        Log.Information("Training panoptic_deeplab ({Backbone}) for iterations {Start}..{Stop} of {Max} on {N} images; work dir {WorkDir}",
+            cfg.Model.Backbone.Type, start, stopAt, maxIters, trainSet.Count, workDir);
+
+        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval);
+        PanopticEvalResult? lastEval = null;
+        string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
         model.train();
-        long it = 0;
-        foreach (var batch in loader.Iterate(0))
+
+        long it = start;
+        using (var batches = loader.Iterate(start).GetEnumerator())
         {
-            if (it >= end) break;
-            var dataWatch = Stopwatch.StartNew();
-            int hw = batch.Height * batch.Width;
-            var targets = new List<PanopticTargets>(batch.N);
-            for (int b = 0; b < batch.N; b++)
+            while (it < stopAt)
             {
-                var gt = view.Decode(batch.Ids[b], batch.Labels.AsSpan(b * hw, hw), batch.Width, batch.Height);
-                targets.Add(PanopticTargets.Generate(gt, targetOptions));
+                var dataWatch = Stopwatch.StartNew();
+                batches.MoveNext();
+                var targets = Targets(batches.Current, view, targetOptions);
+                double dataTime = dataWatch.Elapsed.TotalSeconds;
+
+                var stepWatch = Stopwatch.StartNew();
+                double lr = schedule.LearningRate(it);
+                optimizer.SetLearningRate(lr);
+                var lossValues = Step(model, optimizer, batches.Current, targets, device, cfg.Optimizer.GradClip);
+                it++;
+                double loss = lossValues["loss"];
+                if (double.IsNaN(firstLoss)) firstLoss = loss;
+                lastLoss = loss;
+                if (!double.IsFinite(loss))
+                    throw new SegmenterException($"loss became {loss} at iteration {it}", t.WorkDir, "lower optimizer.lr or enable optimizer.grad_clip");
+                progress.Step(it, lr, lossValues, dataTime, stepWatch.Elapsed.TotalSeconds + dataTime);
+
+                if (RunCheckpoints.IsDue(t.ValInterval, it) || it == maxIters)
+                {
+                    lastEval = PanopticInference.Evaluate(model, cfg, valSet, device);
+                    model.train();
+                    progress.Evaluation(it, lastEval);
+                    checkpoints.OfferBest(it, lastEval.Panoptic.All.Pq, model, optimizer);
+                }
+                bool interrupted = options.Cancel.IsCancellationRequested;
+                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || it == stopAt || interrupted)
+                    lastCheckpoint = checkpoints.Save(it, model, optimizer);
+                if (interrupted)
+                {
+                    Log.Warning("Interrupted at iteration {Iteration}; resume with --resume auto", it);
+                    break;
+                }
             }
-            double dataTime = dataWatch.Elapsed.TotalSeconds;
-            var stepWatch = Stopwatch.StartNew();
-            double lr = schedule.LearningRate(it);
-            optimizer.SetLearningRate(lr);
-            Dictionary<string, double> values;
-            using (NewDisposeScope())
-            {
-                using var tb = PanopticTargetBatch.Stack(targets, device);
-                var images = tensor(batch.Images, [batch.N, 3, batch.Height, batch.Width]).to(device);
-                var losses = model.ComputeLosses(images, tb);
-                var total = losses.Values.Aggregate((a, b) => a + b);
-                optimizer.ZeroGrad();
-                total.backward();
-                if (cfg.Optimizer.GradClip is { } maxNorm) GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
-                optimizer.Step();
-                values = losses.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
-                values["loss"] = total.item<float>();
-            }
-            it++;
-            double loss = values["loss"];
-            if (double.IsNaN(firstLoss)) firstLoss = loss;
-            lastLoss = loss;
-            if (!double.IsFinite(loss))
-                throw new SegmenterException($"loss became {loss} at iteration {it}", t.WorkDir, "lower optimizer.lr or enable optimizer.grad_clip");
-            progress.Step(it, lr, values, dataTime, stepWatch.Elapsed.TotalSeconds + dataTime);
         }
         progress.Finish();
-
-        var weights = Path.Combine(workDir, "panoptic_final.safetensors");
-        var state = model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.to(CPU));
-        SafeTensors.Save(weights, state);
-        foreach (var v in state.Values) v.Dispose();
-        Log.Information("Saved weights to {Path}", weights);
-
-        PanopticEvalResult? eval = null;
-        if (valSet is not null)
-        {
-            eval = PanopticInference.Evaluate(model, cfg, valSet, device);
-            Log.Information("Val PQ {PQ:F1} SQ {SQ:F1} RQ {RQ:F1}, mIoU {MIoU:F1}\n{Table}", 100 * eval.Panoptic.All.Pq, 100 * eval.Panoptic.All.Sq,
-                100 * eval.Panoptic.All.Rq, 100 * eval.Semantic.MIoU, eval.Panoptic.FormatTable());
-        }
-        return new PanopticTrainResult(it, firstLoss, lastLoss, eval, weights);
+        if (lastEval is not null)
+            Log.Information("Last validation:\n{Table}", lastEval.Panoptic.FormatTable());
+        return new PanopticTrainResult(it, lastCheckpoint, lastEval, firstLoss, lastLoss);
     }
 
-    /// <summary>Builds the config's panoptic model on the configured device and loads weights written by <see cref="Run"/> (strict: every tensor, same shapes).</summary>
-    public static (PanopticDeepLab Model, Device Device) LoadModel(ExperimentConfig cfg, string weightsPath)
+    /// <summary>Panoptic-DeepLab targets of every sample of the batch, from its transformed segment-position label.</summary>
+    private static List<PanopticTargets> Targets(Batch batch, PanopticSegmentIndexView view, PanopticTargetOptions options)
+    {
+        int hw = batch.Height * batch.Width;
+        var targets = new List<PanopticTargets>(batch.N);
+        for (int b = 0; b < batch.N; b++)
+            targets.Add(PanopticTargets.Generate(view.Decode(batch.Ids[b], batch.Labels.AsSpan(b * hw, hw), batch.Width, batch.Height), options));
+        return targets;
+    }
+
+    /// <summary>One training step inside its own DisposeScope; returns the loss terms and their sum ("loss").</summary>
+    private static Dictionary<string, double> Step(PanopticDeepLab model, IOptimizer optimizer, Batch batch, List<PanopticTargets> targets,
+        Device device, double? gradClip)
+    {
+        using var scope = NewDisposeScope();
+        using var tb = PanopticTargetBatch.Stack(targets, device);
+        var images = tensor(batch.Images, [batch.N, 3, batch.Height, batch.Width]).to(device);
+        var losses = model.ComputeLosses(images, tb);
+        var total = losses.Values.Aggregate((a, b) => a + b);
+        optimizer.ZeroGrad();
+        total.backward();
+        if (gradClip is { } maxNorm) GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
+        optimizer.Step();
+        var values = losses.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
+        values["loss"] = total.item<float>();
+        return values;
+    }
+
+    /// <summary>
+    /// Builds the config's panoptic model on the configured device and fills it from a checkpoint written by training
+    /// (iter_*.ckpt, best_PQ.ckpt) or from plain safetensors weights (`segment export`); strict: every tensor, same shapes.
+    /// </summary>
+    public static (PanopticDeepLab Model, Device Device) LoadModel(ExperimentConfig cfg, string checkpointPath)
     {
         var device = DeviceSelector.Parse(cfg.Train.Device);
+        using var ckpt = LoadWeights(checkpointPath);
         var model = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg));
-        var contents = SafeTensors.Load(weightsPath);
-        var state = model.state_dict();
-        var missing = state.Keys.Where(k => !contents.Tensors.ContainsKey(k)).ToList();
-        if (missing.Count > 0 || contents.Tensors.Count != state.Count)
-            throw new SegmenterException($"weights do not match the configured model ({missing.Count} missing, {contents.Tensors.Count} stored vs {state.Count} expected)",
-                weightsPath, "evaluate with the config the weights were trained with");
-        using (no_grad())
-            foreach (var (k, t) in state)
-            {
-                var src = contents.Tensors[k];
-                if (!src.shape.SequenceEqual(t.shape))
-                    throw new SegmenterException($"tensor {k} is [{string.Join(",", src.shape)}] but the model expects [{string.Join(",", t.shape)}]", weightsPath,
-                        "evaluate with the config the weights were trained with");
-                t.copy_(src);
-            }
-        foreach (var t in contents.Tensors.Values) t.Dispose();
+        ckpt.ApplyTo(model, null, restoreRng: false);
         model.to(device);
         model.eval();
         return (model, device);
+    }
+
+    /// <summary>A training checkpoint as it is, or a plain safetensors state dict wrapped as a weights-only checkpoint.</summary>
+    private static Checkpoint LoadWeights(string path)
+    {
+        if (!File.Exists(path))
+            throw new SegmenterException("checkpoint not found", path, "check the path (training writes <work_dir>/iter_########.ckpt and best_PQ.ckpt)");
+        var contents = SafeTensors.Load(path);
+        if (contents.Metadata.GetValueOrDefault("format") == Checkpointer.FormatName)
+        {
+            foreach (var t in contents.Tensors.Values) t.Dispose();
+            return Checkpointer.Load(path);
+        }
+        foreach (var t in contents.Tensors.Values) t.DetachFromDisposeScope();
+        return new Checkpoint { Iteration = 0, Model = contents.Tensors, Source = path };
     }
 
     /// <summary>The configured split as a <see cref="PanopticDataset"/> (data.type coco_panoptic or cityscapes_panoptic).</summary>

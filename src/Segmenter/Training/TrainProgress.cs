@@ -73,9 +73,23 @@ public sealed class TrainProgress
         AppendJson(new Dictionary<string, object> { ["iter"] = iteration, ["mode"] = "val", ["mIoU"] = p["mIoU"], ["mAcc"] = p["mAcc"], ["aAcc"] = p["aAcc"] });
     }
 
+    /// <summary>Panoptic validation: PQ/SQ/RQ (all, things, stuff) and the semantic branch's mIoU, in percent (null where undefined).</summary>
+    public void Evaluation(long iteration, PanopticEvalResult result)
+    {
+        var (all, things, stuff) = (result.Panoptic.All, result.Panoptic.Things, result.Panoptic.Stuff);
+        Log.Information("Validation at iter {Iter}: PQ {PQ:F2} SQ {SQ:F2} RQ {RQ:F2} | things PQ {PQth:F2} | stuff PQ {PQst:F2} | mIoU {MIoU:F2}",
+            iteration, 100 * all.Pq, 100 * all.Sq, 100 * all.Rq, 100 * things.Pq, 100 * stuff.Pq, 100 * result.Semantic.MIoU);
+        static object? Pct(double v) => double.IsFinite(v) ? 100 * v : null;
+        AppendJson(new Dictionary<string, object?>
+        {
+            ["iter"] = iteration, ["mode"] = "val", ["PQ"] = Pct(all.Pq), ["SQ"] = Pct(all.Sq), ["RQ"] = Pct(all.Rq),
+            ["PQ_th"] = Pct(things.Pq), ["PQ_st"] = Pct(stuff.Pq), ["mIoU"] = Pct(result.Semantic.MIoU),
+        });
+    }
+
     public void Finish() =>
         Log.Information("Training done in {Elapsed}; peak rss {Rss} MB", _clock.Elapsed.ToString(@"hh\:mm\:ss"), Math.Max(_peakRss, RssBytes()) >> 20);
 
-    private void AppendJson(Dictionary<string, object> record) =>
+    private void AppendJson<T>(Dictionary<string, T> record) =>
         File.AppendAllText(_jsonlPath, JsonSerializer.Serialize(record) + "\n");
 }

@@ -57,21 +57,8 @@ public static class Trainer
         using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
 
-        long start = 0;
-        double bestMiou = double.NegativeInfinity;
-        var resumeFrom = options.Resume == "auto" ? Checkpointer.FindLatest(workDir) : options.Resume;
-        if (resumeFrom is not null)
-        {
-            using var ckpt = Checkpointer.Load(resumeFrom);
-            ckpt.ApplyTo(model, optimizer);
-            start = ckpt.Iteration;
-            bestMiou = ReadBest(ckpt.ExtraJson);
-            Log.Information("Resumed from {Checkpoint} at iteration {Iteration}", resumeFrom, start);
-        }
-        else if (options.Resume == "auto")
-        {
-            Log.Information("No checkpoint in {WorkDir}; starting from scratch", workDir);
-        }
+        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, "mIoU");
+        long start = checkpoints.Resume(options.Resume, model, optimizer);
         // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
 
@@ -112,28 +99,16 @@ public static class Trainer
                 progress.Step(it, lr, lossValues, dataTime, stepWatch.Elapsed.TotalSeconds + dataTime);
 
                 bool last = it == stopAt;
-                bool validate = (t.ValInterval > 0 && it % t.ValInterval == 0) || it == maxIters;
-                if (validate)
+                if (RunCheckpoints.IsDue(t.ValInterval, it) || it == maxIters)
                 {
                     lastEval = SegmentationEvaluator.Evaluate(model, cfg, valSet, device);
                     model.train();
-                    double miou = lastEval.MIoU;
                     progress.Evaluation(it, lastEval);
-                    if (miou > bestMiou || double.IsNegativeInfinity(bestMiou))
-                    {
-                        bestMiou = miou;
-                        using var best = Capture(it, model, optimizer, options.ConfigYaml, cfg, bestMiou);
-                        Checkpointer.SaveBest(workDir, best);
-                        Log.Information("New best mIoU {MIoU:F2} at iteration {Iteration}", 100 * miou, it);
-                    }
+                    checkpoints.OfferBest(it, lastEval.MIoU, model, optimizer);
                 }
                 bool interrupted = options.Cancel.IsCancellationRequested;
-                if ((t.CheckpointInterval > 0 && it % t.CheckpointInterval == 0) || last || interrupted)
-                {
-                    using var ckpt = Capture(it, model, optimizer, options.ConfigYaml, cfg, bestMiou);
-                    lastCheckpoint = Checkpointer.Save(workDir, it, ckpt, t.KeepCheckpoints);
-                    Log.Information("Saved checkpoint {Path}", lastCheckpoint);
-                }
+                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted)
+                    lastCheckpoint = checkpoints.Save(it, model, optimizer);
                 if (interrupted)
                 {
                     Log.Warning("Interrupted at iteration {Iteration}; resume with --resume auto", it);
@@ -160,17 +135,6 @@ public static class Trainer
         var values = losses.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
         values["loss"] = total.item<float>();
         return values;
-    }
-
-    private static Checkpoint Capture(long it, Segmentor model, IOptimizer optimizer, string yaml, ExperimentConfig cfg, double bestMiou) =>
-        Checkpoint.Capture(it, model, optimizer, yaml, Checkpoint.ArchitectureOf(cfg.Model),
-            System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, double?> { ["best_mIoU"] = double.IsFinite(bestMiou) ? bestMiou : null }));
-
-    private static double ReadBest(string extraJson)
-    {
-        using var doc = System.Text.Json.JsonDocument.Parse(extraJson);
-        return doc.RootElement.TryGetProperty("best_mIoU", out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number
-            ? v.GetDouble() : double.NegativeInfinity;
     }
 
     private static string DescribeModel(ModelConfig m)
