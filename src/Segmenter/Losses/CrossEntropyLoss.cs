@@ -38,6 +38,12 @@ public sealed class CrossEntropyLoss
         if (labels.dtype != ScalarType.Int64) labels = labels.to_type(ScalarType.Int64);
         var valid = labels.ne(IgnoreIndex);
         CheckLabelRange(labels, valid, numClasses);
+        if (_classWeight is null && Ohem is null)
+        {
+            // The common case in LibTorch's fused kernel (log-softmax + NLL): the sum over counted pixels over their count.
+            var sum = nn.functional.cross_entropy(logits, labels, ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
+            return (sum / valid.sum().clamp_min(1).to_type(logits.dtype)).MoveToOuterDisposeScope();
+        }
         // Ignored pixels are mapped to class 0 for the gather and then masked out.
         var safe = labels.masked_fill(valid.logical_not(), 0);
         var nll = -nn.functional.log_softmax(logits, 1).gather(1, safe.unsqueeze(1)).squeeze(1);

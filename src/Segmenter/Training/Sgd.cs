@@ -25,6 +25,14 @@ public sealed class Sgd : OptimizerBase
 
     protected override void Update(ParamGroup group, string name, Parameter p, Tensor grad, long step)
     {
+        if (Momentum != 0 && !Nesterov && GetState("momentum_buffer", name) is { } momentumBuffer)
+        {
+            // The usual step with no temporaries: buf = m·buf + g + wd·p, p -= lr·buf (PyTorch's math, summed in place).
+            momentumBuffer.mul_(Momentum).add_(grad);
+            if (group.WeightDecay != 0) momentumBuffer.add_(p, alpha: group.WeightDecay);
+            p.add_(momentumBuffer, alpha: -group.Lr);
+            return;
+        }
         var d = group.WeightDecay != 0 ? grad.add(p, alpha: group.WeightDecay) : grad;
         if (Momentum != 0)
         {

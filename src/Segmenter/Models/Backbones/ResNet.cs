@@ -55,9 +55,9 @@ public sealed class ResNet : Backbone
         if (cfg.DeepStem)
         {
             stem = nn.Sequential(
-                nn.Conv2d(3, 32, 3, stride: 2, padding: 1, bias: false), nn.BatchNorm2d(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(),
-                nn.Conv2d(32, 32, 3, padding: 1, bias: false), nn.BatchNorm2d(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(),
-                nn.Conv2d(32, 64, 3, padding: 1, bias: false), nn.BatchNorm2d(64, eps: bnEps, momentum: bnMomentum), nn.ReLU());
+                nn.Conv2d(3, 32, 3, stride: 2, padding: 1, bias: false), nn.BatchNorm2d(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
+                nn.Conv2d(32, 32, 3, padding: 1, bias: false), nn.BatchNorm2d(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
+                nn.Conv2d(32, 64, 3, padding: 1, bias: false), nn.BatchNorm2d(64, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true));
         }
         else
         {
@@ -111,7 +111,7 @@ public sealed class ResNet : Backbone
     public override Tensor[] forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        Tensor y = stem is not null ? stem.forward(x) : nn.functional.relu(bn1!.call(conv1!.forward(x)));
+        Tensor y = stem is not null ? stem.forward(x) : bn1!.call(conv1!.forward(x)).relu_();
         y = maxpool.forward(y);
         var c1 = layer1.forward(y);
         var c2 = layer2.forward(c1);

@@ -47,11 +47,11 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.relu(bn1.call(conv1.forward(x)));
+        var y = bn1.call(conv1.forward(x)).relu_();
         if (deattn is not null) y = deattn.forward(y);
         y = bn2.call(conv2.forward(y));
         var identity = downsample is null ? x : downsample.forward(x);
-        return nn.functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
+        return y.add_(identity).relu_().MoveToOuterDisposeScope();
     }
 }
 
@@ -99,11 +99,11 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = nn.functional.relu(bn1.call(conv1.forward(x)));
-        y = nn.functional.relu(bn2.call(conv2.forward(y)));
+        var y = bn1.call(conv1.forward(x)).relu_();
+        y = bn2.call(conv2.forward(y)).relu_();
         if (deattn is not null) y = deattn.forward(y);
         y = bn3.call(conv3.forward(y));
         var identity = downsample is null ? x : downsample.forward(x);
-        return nn.functional.relu(y.add_(identity)).MoveToOuterDisposeScope();
+        return y.add_(identity).relu_().MoveToOuterDisposeScope();
     }
 }

@@ -34,7 +34,7 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = conv.forward(x);
         if (bn is not null) y = bn.call(y);
-        if (_relu) y = nn.functional.relu(y);
+        if (_relu) y = y.relu_();
         return y.MoveToOuterDisposeScope();
     }
 }
