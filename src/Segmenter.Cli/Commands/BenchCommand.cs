@@ -27,11 +27,12 @@ public static class BenchCommand
         var channels = new Option<int>("--channels") { Description = "Head width for --compare-heads (mmseg ISAHead 512).", DefaultValueFactory = _ => 512 };
         var keyChannels = new Option<int>("--key-channels") { Description = "Attention key/query width for --compare-heads (isa_channels 256).", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch") { Description = "Batch size for --compare-heads.", DefaultValueFactory = _ => 1 };
+        var rounds = new Option<int>("--rounds") { Description = "With --compare-attention: run the variants in this many interleaved rounds (--iters each) and average, so drift in machine load touches every variant alike.", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Also write the model variants' results (step, phases, data, memory, parameters, MACs) as JSON here, for scripts." };
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
-            heads, sizes, inChannels, channels, keyChannels, batch, json,
+            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -76,8 +77,12 @@ public static class BenchCommand
             // otherwise be charged to whichever variant runs first, in time and in memory.
             if (variants.Length > 1)
                 Benchmark.Run("prime (discarded)", VariantConfig(path, overrides, variants[0]), 1, 0);
-            foreach (var v in variants)
-                results.Add(Benchmark.Run(v, VariantConfig(path, overrides, v), parse.GetValue(iters), parse.GetValue(warmup), marks));
+            int roundCount = Math.Max(1, parse.GetValue(rounds));
+            var perVariant = variants.Select(_ => new List<BenchResult>()).ToList();
+            for (int r = 0; r < roundCount; r++)
+                for (int i = 0; i < variants.Length; i++)
+                    perVariant[i].Add(Benchmark.Run(variants[i], VariantConfig(path, overrides, variants[i]), parse.GetValue(iters), parse.GetValue(warmup), marks));
+            results.AddRange(perVariant.Select(BenchResult.Combine));
             Console.WriteLine(Format(results));
             if (parse.GetValue(json) is { } jsonPath)
             {
@@ -110,7 +115,7 @@ public static class BenchCommand
             ["forward_s"] = r.Phases?.ForwardSeconds, ["backward_s"] = r.Phases?.BackwardSeconds, ["optimizer_s"] = r.Phases?.OptimizerSeconds,
             ["step_cpu_s"] = r.Phases?.StepCpuSeconds, ["forward_cpu_s"] = r.Phases?.ForwardCpuSeconds, ["backward_cpu_s"] = r.Phases?.BackwardCpuSeconds,
             ["optimizer_cpu_s"] = r.Phases?.OptimizerCpuSeconds,
-            ["images_per_s"] = r.ImagesPerSecond, ["peak_rss_bytes"] = r.PeakRssBytes, ["rss_growth_bytes"] = r.RssGrowthBytes, ["replicas"] = r.Replicas,
+            ["images_per_s"] = r.ImagesPerSecond, ["peak_rss_bytes"] = r.PeakRssBytes, ["rss_growth_bytes"] = r.RssGrowthBytes, ["replicas"] = r.Replicas, ["rounds"] = r.Rounds,
             ["rss_at"] = r.RssAt.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
         }), new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
 
@@ -136,6 +141,8 @@ public static class BenchCommand
         foreach (var r in results.Where(r => r.Macs is { Attention: > 0 }))
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Name} attention: {r.Macs!.Attention / 1e9:F3} GMACs ({100.0 * r.Macs.Attention / r.Macs.Total:F2} % of the forward) at {r.Macs.Height}x{r.Macs.Width}"));
+        if (first.Rounds > 1)
+            lines.Add($"times are means over {first.Rounds} interleaved rounds of each variant; memory is the largest growth of any round");
         foreach (var r in results.Where(r => r.Phases is not null))
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{r.Name} phases: forward+loss {r.Phases!.ForwardSeconds:F4} s, backward {r.Phases.BackwardSeconds:F4} s, optimizer {r.Phases.OptimizerSeconds:F4} s; " +

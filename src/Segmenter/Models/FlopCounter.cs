@@ -74,29 +74,41 @@ public static class FlopCounter
         return new MacReport(height, width, entries, attention, total, total - aux);
     }
 
-    /// <summary>MACs of PSA_p / PSA_s on a planes×H×W map: four 1x1 convs at full size, conv_up on the pooled
-    /// 1x1 context, and the two (planes/2)×HW products.</summary>
+    /// <summary>
+    /// MACs of PSA_p / PSA_s on a planes×H×W map as this code evaluates them (see PsaBranches: the bias-free 1×1
+    /// convolutions are applied after the reductions over H·W they commute with). Per position: conv_q_right and the
+    /// softmax-weighted sum of x (C each); PSA_p's folded spatial query (C), or PSA_s's conv_v_left (C·C/2) and its
+    /// product with the pooled query (C/2). Per image: conv_v_right, conv_q_left, PSA_p's fold, conv_up on 1×1 maps.
+    /// </summary>
     public static long PsaMacs(nn.Module psa, long height, long width)
+    {
+        var (c, inter, sequential) = PsaShape(psa);
+        long hw = height * width;
+        var pooled = new Size(1, 1);
+        long up = Chain(Children(psa)["conv_up"], ref pooled);
+        long channelGate = 2 * c * hw + c * inter + up;
+        long spatialGate = c * inter + (sequential ? c * inter * hw + inter * hw : inter * c + c * hw);
+        return channelGate + spatialGate;
+    }
+
+    /// <summary>MACs of the official PSA_p / PSA_s formulation (DeLightCMU/PSA): four 1x1 convs at full size, conv_up
+    /// on the pooled 1x1 context, and the two (planes/2)×HW products. Same function as <see cref="PsaMacs"/>, more work.</summary>
+    public static long PsaOfficialMacs(nn.Module psa, long height, long width)
+    {
+        var (c, inter, _) = PsaShape(psa);
+        var pooled = new Size(1, 1);
+        long up = Chain(Children(psa)["conv_up"], ref pooled);
+        long hw = height * width;
+        return hw * (c + 3 * c * inter) + up + 2 * inter * hw;
+    }
+
+    private static (long Channels, long Inter, bool Sequential) PsaShape(nn.Module psa)
     {
         if (psa is not PolarizedSelfAttentionParallel and not PolarizedSelfAttentionSequential)
             throw new SegmenterException($"cannot count multiply-adds of attention module {psa.GetType().Name}",
                 "model.backbone.attention.type", "use none or psa");
-        var size = new Size(height, width);
-        long macs = 0;
-        long inter = 0;
-        foreach (var (name, child) in psa.named_children())
-        {
-            if (name == "conv_up")
-            {
-                var pooled = new Size(1, 1);
-                macs += Chain(child, ref pooled);
-                continue;
-            }
-            var at = size;
-            macs += Chain(child, ref at);
-            if (name == "conv_v_right") inter = ((Conv2d)child).out_channels;
-        }
-        return macs + 2 * inter * size.Area;
+        var valueRight = (Conv2d)Children(psa)["conv_v_right"];
+        return (valueRight.in_channels, valueRight.out_channels, psa is PolarizedSelfAttentionSequential);
     }
 
     private static long Block(nn.Module block, ref Size size, ref long attention)

@@ -24,6 +24,31 @@ public sealed record BenchResult(string Name, long Parameters, double StepSecond
 
     /// <summary>Peak resident memory during this variant's steps minus the memory before its model existed.</summary>
     public long RssGrowthBytes => Math.Max(0, PeakRssBytes - StartRssBytes);
+
+    /// <summary>
+    /// One result from several rounds of the same variant (interleaved with other variants so that drift in the
+    /// machine's speed touches all alike): times are the mean over rounds, memory is the largest growth seen.
+    /// </summary>
+    public static BenchResult Combine(IReadOnlyList<BenchResult> rounds)
+    {
+        if (rounds.Count == 1) return rounds[0];
+        var first = rounds[0];
+        var worst = rounds.MaxBy(r => r.RssGrowthBytes)!;
+        double Mean(Func<BenchResult, double> f) => rounds.Average(f);
+        var phases = rounds.All(r => r.Phases is not null)
+            ? new StepPhases(Mean(r => r.Phases!.ForwardSeconds), Mean(r => r.Phases!.BackwardSeconds), Mean(r => r.Phases!.OptimizerSeconds),
+                Mean(r => r.Phases!.ForwardCpuSeconds), Mean(r => r.Phases!.BackwardCpuSeconds), Mean(r => r.Phases!.OptimizerCpuSeconds))
+            : null;
+        return first with
+        {
+            StepSeconds = Mean(r => r.StepSeconds), DataSeconds = Mean(r => r.DataSeconds), ImagesPerSecond = Mean(r => r.ImagesPerSecond),
+            PeakRssBytes = worst.PeakRssBytes, StartRssBytes = worst.StartRssBytes, ReduceSeconds = Mean(r => r.ReduceSeconds),
+            BroadcastSeconds = Mean(r => r.BroadcastSeconds), WaitSeconds = Mean(r => r.WaitSeconds), Phases = phases, Rounds = rounds.Count,
+        };
+    }
+
+    /// <summary>How many interleaved rounds the figures average (1 = one uninterrupted run).</summary>
+    public int Rounds { get; init; } = 1;
 }
 
 /// <summary>

@@ -31,9 +31,23 @@ public class FlopCounterTests
         const long c = 64, inter = 32, n = 8 * 8;
         long shared = n * (c + 3 * c * inter) + 2 * inter * n; // four 1x1 convs at H·W + two inter×HW products
         using var p = new PolarizedSelfAttentionParallel(64, 64);
-        Assert.Equal(shared + inter * c, FlopCounter.PsaMacs(p, 8, 8));
+        Assert.Equal(shared + inter * c, FlopCounter.PsaOfficialMacs(p, 8, 8));
         using var s = new PolarizedSelfAttentionSequential(64, 64);
-        Assert.Equal(shared + inter * (inter / 4) + (inter / 4) * c, FlopCounter.PsaMacs(s, 8, 8));
+        Assert.Equal(shared + inter * (inter / 4) + (inter / 4) * c, FlopCounter.PsaOfficialMacs(s, 8, 8));
+    }
+
+    /// <summary>What PsaBranches computes: the 1x1 convs that commute with the H·W reductions run on pooled vectors.</summary>
+    [Fact]
+    public void PsaMacsCountTheReorderedEvaluation()
+    {
+        const long c = 64, inter = 32, n = 8 * 8;
+        long channelGate = 2 * c * n + c * inter; // conv_q_right and x·mask per position, conv_v_right on the pooled vector
+        using var p = new PolarizedSelfAttentionParallel(64, 64);
+        Assert.Equal(channelGate + inter * c + c * inter + inter * c + c * n, FlopCounter.PsaMacs(p, 8, 8));
+        using var s = new PolarizedSelfAttentionSequential(64, 64);
+        long up = inter * (inter / 4) + (inter / 4) * c;
+        Assert.Equal(channelGate + up + c * inter + c * inter * n + inter * n, FlopCounter.PsaMacs(s, 8, 8));
+        Assert.True(FlopCounter.PsaMacs(s, 8, 8) < FlopCounter.PsaOfficialMacs(s, 8, 8) / 2);
     }
 
     [Fact]

@@ -50,7 +50,7 @@ public sealed class PolarizedSelfAttentionSequential : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var channelGated = PsaBranches.ChannelGate(x, conv_q_right, conv_v_right, conv_up);
-        return PsaBranches.SpatialGate(channelGated, conv_q_left, conv_v_left, softmaxKeysFirst: true).MoveToOuterDisposeScope();
+        var channelGated = x * PsaBranches.ChannelGate(x, conv_q_right, conv_v_right, conv_up);
+        return (channelGated * PsaBranches.SpatialGate(channelGated, conv_q_left, conv_v_left, softmaxKeysFirst: true)).MoveToOuterDisposeScope();
     }
 }
