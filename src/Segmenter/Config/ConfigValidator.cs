@@ -13,6 +13,8 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> SegmentorTypes = ["encoder_decoder", "panoptic_deeplab"];
     public static readonly IReadOnlyList<string> BackboneTypes = ["resnet", "axial_resnet"];
     public static readonly IReadOnlyList<string> AxialWidths = ["s", "m", "l"];
+    /// <summary>Axial-ResNet depths: 50 ([3, 4, 6, 3] blocks) and 26 ([1, 2, 4, 1], the released axial26s).</summary>
+    public static readonly IReadOnlyList<int> AxialDepths = [26, 50];
     public static readonly IReadOnlyList<string> AxialStems = ["inception", "conv7"];
     public static readonly IReadOnlyList<string> AttentionTypes = ["none", "psa"];
     public static readonly IReadOnlyList<string> AttentionLayouts = ["parallel", "sequential"];
@@ -36,7 +38,7 @@ public static class ConfigValidator
 
         var b = m.Backbone;
         check.OneOf("model.backbone.type", b.Type, BackboneTypes);
-        check.OneOf("model.backbone.depth", b.Depth, Depths);
+        check.OneOf("model.backbone.depth", b.Depth, b.Type == "axial_resnet" ? AxialDepths : Depths);
         check.OneOf("model.backbone.output_stride", b.OutputStride, OutputStrides);
         if (b.MultiGrid is { } grid)
             check.That("model.backbone.multi_grid", grid.Count >= 1 && grid.All(g => g >= 1), Show(grid), "null or a list of integers >= 1, e.g. [1, 2, 4]");
@@ -62,6 +64,8 @@ public static class ConfigValidator
         check.That("model.panoptic.decoder_channels", pan.DecoderChannels >= 1, pan.DecoderChannels, "an integer >= 1");
         check.That("model.panoptic.instance_decoder_channels", pan.InstanceDecoderChannels >= 1, pan.InstanceDecoderChannels, "an integer >= 1");
         check.That("model.panoptic.instance_aspp_channels", pan.InstanceAsppChannels >= 1, pan.InstanceAsppChannels, "an integer >= 1");
+        if (pan.InstanceHeadChannels is { } headChannels)
+            check.That("model.panoptic.instance_head_channels", headChannels >= 1, headChannels, "null (= instance_decoder_channels) or an integer >= 1");
         check.That("model.panoptic.top_k_percent", pan.TopKPercent is > 0 and <= 1, pan.TopKPercent, "a fraction in (0, 1], e.g. 0.2");
         check.That("model.panoptic.semantic_loss_weight", pan.SemanticLossWeight >= 0, pan.SemanticLossWeight, "a number >= 0");
         check.That("model.panoptic.center_loss_weight", pan.CenterLossWeight >= 0, pan.CenterLossWeight, "a number >= 0");

@@ -37,7 +37,7 @@ public sealed record BackboneConfig
 {
     /// <summary>resnet | axial_resnet</summary>
     public string Type { get; init; } = "resnet";
-    /// <summary>18, 34, 50 or 101.</summary>
+    /// <summary>18, 34, 50 or 101 (resnet); 50 or 26 (axial_resnet: axial50s/m/l, axial26s).</summary>
     public int Depth { get; init; } = 50;
     /// <summary>V1c deep stem (three 3x3 convs, mmseg names `stem.*`) instead of the 7x7 conv1.</summary>
     public bool DeepStem { get; init; }
@@ -131,6 +131,8 @@ public sealed record PanopticConfig
     public List<int> InstanceLowLevelChannelsProject { get; init; } = [32, 16];
     public int InstanceDecoderChannels { get; init; } = 128;
     public int InstanceAsppChannels { get; init; } = 256;
+    /// <summary>Width of the centre/offset heads' 5x5 conv (bowenc0221 INSTANCE.HEAD_CHANNELS: 32 in the released R50-os32 model); null = instance_decoder_channels.</summary>
+    public int? InstanceHeadChannels { get; init; }
     /// <summary>Hard-pixel bootstrapping: the semantic loss averages the largest this-fraction of pixel losses.</summary>
     public double TopKPercent { get; init; } = 0.2;
     public double SemanticLossWeight { get; init; } = 1.0;

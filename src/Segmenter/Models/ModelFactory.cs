@@ -46,6 +46,7 @@ public static class ModelFactory
             InstanceLowLevelChannelsProject = p.InstanceLowLevelChannelsProject,
             InstanceDecoderChannels = p.InstanceDecoderChannels,
             InstanceAsppChannels = p.InstanceAsppChannels,
+            InstanceHeadChannels = p.InstanceHeadChannels ?? p.InstanceDecoderChannels,
             NumClasses = cfg.NumClasses,
             BnMomentum = cfg.BnMomentum,
             BnEps = cfg.BnEps,

@@ -154,11 +154,22 @@ public static class PanopticTrainer
         return (model, device);
     }
 
-    /// <summary>A training checkpoint as it is, or a plain safetensors state dict wrapped as a weights-only checkpoint.</summary>
+    /// <summary>
+    /// A training checkpoint as it is, or a plain state dict wrapped as a weights-only checkpoint: safetensors, or a
+    /// PyTorch zip `.pth` (bowenc0221 final_state.pth = model.state_dict(), or a dict holding it under 'state_dict').
+    /// </summary>
     private static Checkpoint LoadWeights(string path)
     {
         if (!File.Exists(path))
             throw new SegmenterException("checkpoint not found", path, "check the path (training writes <work_dir>/iter_########.ckpt and best_PQ.ckpt)");
+        bool zip;
+        using (var fs = File.OpenRead(path)) zip = fs.ReadByte() == 'P' && fs.ReadByte() == 'K';
+        if (zip)
+        {
+            var state = PthReader.LoadStateDict(path);
+            foreach (var t in state.Values) t.DetachFromDisposeScope();
+            return new Checkpoint { Iteration = 0, Model = state, Source = path };
+        }
         var contents = SafeTensors.Load(path);
         if (contents.Metadata.GetValueOrDefault("format") == Checkpointer.FormatName)
         {

@@ -7,7 +7,8 @@ using static TorchSharp.torch;
 namespace Segmenter.Models.Backbones;
 
 /// <summary>
-/// Axial-ResNet (csrhddlam/axial-deeplab AxialAttentionNet layout, [3, 4, 6, 3] <see cref="AxialBlock"/>s, 8 heads):
+/// Axial-ResNet (csrhddlam/axial-deeplab AxialAttentionNet layout, <see cref="AxialBlock"/>s per stage [3, 4, 6, 3] for
+/// depth 50 or [1, 2, 4, 1] for depth 26 (the released axial26s ImageNet model), 8 heads):
 /// the ResNet-50 bottleneck with its 3x3 conv replaced by height- then width-axis attention. Widths S/M/L = 0.5/0.75/1
 /// of the L plan (attention widths 128/256/512/1024, outputs 256/512/1024/2048). Stem: Axial-DeepLab's inception stem
 /// (`stem.*`: 3x3/2 64s, 3x3 64s, 3x3 128s, each +BN+ReLU, no max-pool; layer1 then strides 2) or the ImageNet model's
@@ -19,7 +20,13 @@ namespace Segmenter.Models.Backbones;
 /// </summary>
 public sealed class AxialResNet : Backbone
 {
-    private static readonly int[] Blocks = [3, 4, 6, 3];
+    /// <summary>Blocks per stage by depth (backbone.depth): axial50s/m/l and axial26s.</summary>
+    public static int[] BlocksOf(int depth) => depth switch
+    {
+        50 => [3, 4, 6, 3],
+        26 => [1, 2, 4, 1],
+        _ => throw new SegmenterException($"Axial-ResNet depth {depth} is not supported", "model.backbone.depth", "use 50 (axial50s/m/l, Axial-DeepLab) or 26 (axial26s)"),
+    };
 
     private readonly Sequential? stem;
     private readonly Conv2d? conv1;
@@ -46,6 +53,7 @@ public sealed class AxialResNet : Backbone
             throw new SegmenterException($"output stride {cfg.OutputStride} is not supported by axial_resnet", "model.backbone.output_stride",
                 "use 16 (Axial-DeepLab: layer4 without stride) or 32");
         if (inputSize < 16) throw new SegmenterException($"input size {inputSize} is too small", "model.backbone.axial.input_size", "use the crop size (>= 16)");
+        var blocks = BlocksOf(cfg.Depth);
         InputSize = inputSize;
         Span = ax.Span;
         Stem = ax.Stem;
@@ -83,7 +91,7 @@ public sealed class AxialResNet : Backbone
         for (int i = 0; i < 4; i++)
         {
             KernelSizes[i] = size;
-            (layers[i], inplanes, size) = MakeLayer(inplanes, planes[i], Blocks[i], strides[i], size, Span);
+            (layers[i], inplanes, size) = MakeLayer(inplanes, planes[i], blocks[i], strides[i], size, Span);
             stride *= strides[i];
             _outChannels[i] = inplanes;
             _outStrides[i] = stride;

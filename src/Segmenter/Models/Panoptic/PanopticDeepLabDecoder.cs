@@ -19,10 +19,11 @@ public sealed class PanopticDeepLabDecoder : nn.Module<Tensor[], Dictionary<stri
     {
         semantic_decoder = new SinglePanopticDeepLabDecoder(s.InChannels, s.FeatureIndex, s.LowLevelChannels, s.LowLevelIndex,
             s.LowLevelChannelsProject, s.DecoderChannels, s.AtrousRates, s.DecoderChannels, s.UseAspp, s.BnMomentum, s.BnEps);
-        semantic_head = new SinglePanopticDeepLabHead(s.DecoderChannels, [("semantic", s.NumClasses)], s.BnMomentum, s.BnEps);
+        semantic_head = new SinglePanopticDeepLabHead(s.DecoderChannels, s.DecoderChannels, [("semantic", s.NumClasses)], s.BnMomentum, s.BnEps);
         instance_decoder = new SinglePanopticDeepLabDecoder(s.InChannels, s.FeatureIndex, s.LowLevelChannels, s.LowLevelIndex,
             s.InstanceLowLevelChannelsProject, s.InstanceDecoderChannels, s.AtrousRates, s.InstanceAsppChannels, s.UseAspp, s.BnMomentum, s.BnEps);
-        instance_head = new SinglePanopticDeepLabHead(s.InstanceDecoderChannels, [("center", 1), ("offset", 2)], s.BnMomentum, s.BnEps);
+        instance_head = new SinglePanopticDeepLabHead(s.InstanceDecoderChannels, s.InstanceHeadChannels ?? s.InstanceDecoderChannels,
+            [("center", 1), ("offset", 2)], s.BnMomentum, s.BnEps);
         RegisterComponents();
         PanopticConvs.InitDecoder(this);
     }
@@ -53,6 +54,8 @@ public sealed record PanopticDecoderSpec
     public IReadOnlyList<int> InstanceLowLevelChannelsProject { get; init; } = [32, 16];
     public int InstanceDecoderChannels { get; init; } = 128;
     public int InstanceAsppChannels { get; init; } = 256;
+    /// <summary>Width of the centre/offset heads' 5x5 conv (bowenc0221 INSTANCE.HEAD_CHANNELS); null = InstanceDecoderChannels.</summary>
+    public int? InstanceHeadChannels { get; init; }
     public int NumClasses { get; init; } = 19;
     public double BnMomentum { get; init; } = 0.01;
     public double BnEps { get; init; } = 1e-5;

@@ -6,20 +6,21 @@ namespace Segmenter.Models.Panoptic;
 
 /// <summary>
 /// Prediction heads on one decoder (bowenc0221 SinglePanopticDeepLabHead): `classifier.{key}` = [5x5 depthwise-separable
-/// conv (decoder width), conv1x1 with bias to the key's outputs], e.g. semantic → num_classes, center → 1, offset → 2.
+/// conv (decoder width → head width), conv1x1 with bias to the key's outputs], e.g. semantic → num_classes, center → 1,
+/// offset → 2. bowenc0221 sets the semantic head width to the decoder width and the instance one by HEAD_CHANNELS.
 /// </summary>
 public sealed class SinglePanopticDeepLabHead : nn.Module<Tensor, Dictionary<string, Tensor>>
 {
     private readonly ModuleDict<Sequential> classifier;
     private readonly string[] _keys;
 
-    public SinglePanopticDeepLabHead(int decoderChannels, IReadOnlyList<(string Key, int Outputs)> outputs, double bnMomentum, double bnEps)
+    public SinglePanopticDeepLabHead(int decoderChannels, int headChannels, IReadOnlyList<(string Key, int Outputs)> outputs, double bnMomentum, double bnEps)
         : base(nameof(SinglePanopticDeepLabHead))
     {
         classifier = new ModuleDict<Sequential>();
         foreach (var (key, n) in outputs)
-            classifier.Add((key, nn.Sequential(PanopticConvs.Fuse5x5(decoderChannels, decoderChannels, bnMomentum, bnEps),
-                nn.Conv2d(decoderChannels, n, 1))));
+            classifier.Add((key, nn.Sequential(PanopticConvs.Fuse5x5(decoderChannels, headChannels, bnMomentum, bnEps),
+                nn.Conv2d(headChannels, n, 1))));
         _keys = outputs.Select(o => o.Key).ToArray();
         RegisterComponents();
     }
