@@ -66,8 +66,9 @@ public sealed class PsaCliTests
     [Fact]
     public void BenchComparesAttentionVariantsWithRatios()
     {
+        var json = Path.Combine(TestPaths.NewTempDir("bench_json"), "bench.json");
         var (code, stdout, stderr) = CliRunner.Run("bench", "--config", Path.Combine(TestPaths.Configs, "smoke_voc_psa.yaml"),
-            "--iters", "1", "--warmup", "1", "--compare-attention", "none,psa-parallel,psa-sequential",
+            "--iters", "1", "--warmup", "1", "--compare-attention", "none,psa-parallel,psa-sequential", "--rounds", "2", "--json", json,
             "--cfg-options", "data.root=/nonexistent/synth", "data.batch_size=2", "data.train_pipeline.crop_size=[32,32]");
         Assert.True(code == 0, stderr + stdout);
         var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -82,5 +83,20 @@ public sealed class PsaCliTests
         // The first row is the reference: every ratio 1.
         var none = rows.First().Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["1.000", "1.000", "1.000"], none[^4..^1]); // params x, MACs x, time x
+        Assert.Contains(lines, l => l.StartsWith("times are means over 2 interleaved rounds"));
+        Assert.Contains(lines, l => l.StartsWith("psa-sequential phases: forward+loss"));
+
+        // --json: one object per variant, the phases adding up to the step.
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllText(json));
+        var variants = doc.RootElement.EnumerateArray().ToList();
+        Assert.Equal(["none", "psa-parallel", "psa-sequential"], variants.Select(v => v.GetProperty("name").GetString()));
+        foreach (var v in variants)
+        {
+            Assert.Equal(2, v.GetProperty("rounds").GetInt32());
+            double step = v.GetProperty("step_s").GetDouble();
+            double phases = v.GetProperty("forward_s").GetDouble() + v.GetProperty("backward_s").GetDouble() + v.GetProperty("optimizer_s").GetDouble();
+            Assert.True(step > 0 && phases > 0.5 * step && phases <= step * 1.0001, $"phases {phases} vs step {step}");
+            Assert.True(v.GetProperty("step_cpu_s").GetDouble() > 0);
+        }
     }
 }
