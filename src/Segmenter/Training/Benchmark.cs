@@ -52,16 +52,6 @@ public sealed record BenchResult(string Name, long Parameters, double StepSecond
 }
 
 /// <summary>
-/// Where a training step's time goes; the same split as scripts/bench_pytorch.py prints for PyTorch. The CPU figures are
-/// the process's CPU time (all threads) per phase: on a machine shared with other work they vary far less than wall time.
-/// </summary>
-public sealed record StepPhases(double ForwardSeconds, double BackwardSeconds, double OptimizerSeconds,
-    double ForwardCpuSeconds, double BackwardCpuSeconds, double OptimizerCpuSeconds)
-{
-    public double StepCpuSeconds => ForwardCpuSeconds + BackwardCpuSeconds + OptimizerCpuSeconds;
-}
-
-/// <summary>
 /// `segment bench`: times full training steps (forward, losses, backward, optimizer) of the config's model on
 /// batches of the config's crop size, after warm-up, in one process. Data comes from the real loader when the
 /// dataset exists (its wait time is the data time), else from a fixed random batch. Several variants in one process
@@ -81,7 +71,7 @@ public static class Benchmark
         using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
         model.to(device).train();
         long parameters = model.parameters().Sum(p => p.numel());
-        var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
+        using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices, benchmark: true);
 
         int b = cfg.Data.BatchSize, h = cfg.Data.TrainPipeline.CropSize[0], w = cfg.Data.TrainPipeline.CropSize[1];
@@ -105,9 +95,8 @@ public static class Benchmark
 
         var fixedBatch = parallel is null ? null : new Batch(0, [.. Enumerable.Range(0, b).Select(i => $"random{i}")],
             fixedImages.cpu().data<float>().ToArray(), fixedLabels.cpu().data<long>().ToArray(), b, h, w);
-        double stepSum = 0, dataSum = 0, reduceSum = 0, broadcastSum = 0, waitSum = 0, forwardSum = 0, backwardSum = 0, optimizerSum = 0;
-        double forwardCpu = 0, backwardCpu = 0, optimizerCpu = 0;
-        bool timePhases = device.type == DeviceType.CPU;
+        double stepSum = 0, dataSum = 0, reduceSum = 0, broadcastSum = 0, waitSum = 0;
+        var phases = new StepPhaseTimer(optimizer, device);
         long peak = 0;
         var rss = new SortedDictionary<long, long>();
         for (int i = 0; i < warmup + iters; i++)
@@ -116,7 +105,6 @@ public static class Benchmark
             Batch? batch = null;
             if (real is not null) { real.MoveNext(); batch = real.Current; }
             double data = dataWatch.Elapsed.TotalSeconds;
-            var cpu0 = Environment.CpuUsage.TotalTime;
             var watch = Stopwatch.StartNew();
             if (parallel is not null)
             {
@@ -124,28 +112,12 @@ public static class Benchmark
                 if (i >= warmup) { reduceSum += r.ReduceSeconds; broadcastSum += r.BroadcastSeconds; waitSum += r.WaitSeconds; }
             }
             else
-            using (NewDisposeScope())
             {
-                var (images, labels) = batch is not null ? batch.ToTensors(device) : (fixedImages.alias(), fixedLabels.alias());
-                var losses = model.ComputeLosses(images, labels);
-                var total = losses.Values.Aggregate((x, y) => x + y);
-                double t1 = watch.Elapsed.TotalSeconds;
-                var cpu1 = Environment.CpuUsage.TotalTime;
-                optimizer.ZeroGrad();
-                total.backward();
-                double t2 = watch.Elapsed.TotalSeconds;
-                var cpu2 = Environment.CpuUsage.TotalTime;
-                optimizer.Step();
-                _ = total.item<float>();
-                if (i >= warmup && timePhases)
+                phases.Step(() =>
                 {
-                    forwardSum += t1;
-                    backwardSum += t2 - t1;
-                    optimizerSum += watch.Elapsed.TotalSeconds - t2;
-                    forwardCpu += (cpu1 - cpu0).TotalSeconds;
-                    backwardCpu += (cpu2 - cpu1).TotalSeconds;
-                    optimizerCpu += (Environment.CpuUsage.TotalTime - cpu2).TotalSeconds;
-                }
+                    var (images, labels) = batch is not null ? batch.ToTensors(device) : (fixedImages.alias(), fixedLabels.alias());
+                    return model.ComputeLosses(images, labels);
+                }, record: i >= warmup);
             }
             double step = watch.Elapsed.TotalSeconds;
             long now = TrainProgress.RssBytes();
@@ -161,8 +133,7 @@ public static class Benchmark
             devices.Count, reduceSum / iters, broadcastSum / iters, waitSum / iters)
         {
             Macs = macs, StartRssBytes = startRss,
-            Phases = parallel is null && timePhases ? new StepPhases(forwardSum / iters, backwardSum / iters, optimizerSum / iters,
-                forwardCpu / iters, backwardCpu / iters, optimizerCpu / iters) : null,
+            Phases = phases.Mean,
         };
     }
 
@@ -175,6 +146,7 @@ public static class Benchmark
         if (cfg.Train.Threads > 0) torch.set_num_threads(cfg.Train.Threads);
         var device = DeviceSelector.Parse(cfg.Train.Device);
         torch.manual_seed(cfg.Train.Seed);
+        long startRss = MemoryTrim.TrimAndMeasure();
         using var model = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg));
         model.to(device).train();
         long parameters = model.parameters().Sum(p => p.numel());
@@ -194,24 +166,20 @@ public static class Benchmark
         using var images = randn(new long[] { b, 3, h, w }, generator: new Generator(42)).to(device);
         double stepSum = 0;
         long peak = 0;
+        var phases = new StepPhaseTimer(optimizer, device);
         for (int i = 0; i < warmup + iters; i++)
         {
             var watch = Stopwatch.StartNew();
-            using (NewDisposeScope())
-            {
-                var losses = model.ComputeLosses(images, batch);
-                var total = losses.Values.Aggregate((x, y) => x + y);
-                optimizer.ZeroGrad();
-                total.backward();
-                optimizer.Step();
-                _ = total.item<float>();
-            }
+            phases.Step(() => model.ComputeLosses(images, batch), record: i >= warmup);
             double step = watch.Elapsed.TotalSeconds;
             peak = Math.Max(peak, TrainProgress.RssBytes());
             if (i >= warmup) stepSum += step;
             Log.Information("{Name}: {I}/{N} step {Step:F3} s", name, i + 1, warmup + iters, step);
         }
         double meanStep = stepSum / iters;
-        return new BenchResult(name, parameters, meanStep, 0, b / meanStep, peak, new SortedDictionary<long, long>());
+        return new BenchResult(name, parameters, meanStep, 0, b / meanStep, peak, new SortedDictionary<long, long>())
+        {
+            Phases = phases.Mean, StartRssBytes = startRss,
+        };
     }
 }
