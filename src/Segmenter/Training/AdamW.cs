@@ -26,15 +26,15 @@ public sealed class AdamW : OptimizerBase
     protected override void Update(ParamGroup group, string name, Parameter p, Tensor grad, long step)
     {
         double lr = group.Lr;
-        if (group.WeightDecay != 0) p.mul_(1 - lr * group.WeightDecay);
+        if (group.WeightDecay != 0) p.mul_(Arg(1 - lr * group.WeightDecay));
         var expAvg = StateOrZeros("exp_avg", name, p);
         var expAvgSq = StateOrZeros("exp_avg_sq", name, p);
-        AdamMath.UpdateMoments(expAvg, expAvgSq, grad, Beta1, Beta2);
+        AdamMath.UpdateMoments(expAvg, expAvgSq, grad, Beta1, Arg(Beta2), Arg(1 - Beta2));
         double bc1 = 1 - Math.Pow(Beta1, step);
         double bc2 = 1 - Math.Pow(Beta2, step);
         double stepSize = lr / bc1;
-        var denom = expAvgSq.sqrt().div_(Math.Sqrt(bc2)).add_(Eps);
-        p.addcdiv_(expAvg, denom, value: -stepSize);
+        var denom = expAvgSq.sqrt().div_(Arg(Math.Sqrt(bc2))).add_(Arg(Eps));
+        p.addcdiv_(expAvg, denom, value: Arg(-stepSize));
     }
 }
 
@@ -50,10 +50,10 @@ internal static class AdamMath
     }
 
     /// <summary>m.lerp_(g, 1 − β1); v.mul_(β2).addcmul_(g, g, 1 − β2), as PyTorch 2.x does.</summary>
-    public static void UpdateMoments(Tensor expAvg, Tensor expAvgSq, Tensor grad, double beta1, double beta2)
+    public static void UpdateMoments(Tensor expAvg, Tensor expAvgSq, Tensor grad, double beta1, Scalar beta2, Scalar oneMinusBeta2)
     {
         using var w = torch.tensor(1 - beta1, expAvg.dtype, expAvg.device);
         expAvg.lerp_(grad, w);
-        expAvgSq.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2);
+        expAvgSq.mul_(beta2).addcmul_(grad, grad, value: oneMinusBeta2);
     }
 }

@@ -50,11 +50,13 @@ public sealed class Lookahead : IOptimizer, IDisposable
         if (StepCount % K != 0) return;
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
+        using var scalars = new HeldScalars();
+        var alpha = scalars.Of(Alpha);
         foreach (var g in Groups)
             foreach (var (name, p) in g.Params)
             {
                 var slow = _slow[name];
-                slow.add_(p.sub(slow), alpha: Alpha);
+                slow.add_(p.sub(slow), alpha: alpha);
                 p.copy_(slow);
             }
     }

@@ -44,6 +44,8 @@ public abstract class OptimizerBase : IOptimizer, IDisposable
     {
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
+        using var scalars = new HeldScalars();
+        _scalars = scalars;
         foreach (var group in Groups)
             foreach (var (name, p) in group.Params)
             {
@@ -57,8 +59,15 @@ public abstract class OptimizerBase : IOptimizer, IDisposable
                 }
                 Update(group, name, p, grad, step);
             }
+        _scalars = null;
         StepCount++;
     }
+
+    private HeldScalars? _scalars;
+
+    /// <summary>A Scalar argument for an update, alive until the end of the Step (see <see cref="HeldScalars"/>).</summary>
+    protected Scalar Arg(double value) =>
+        (_scalars ?? throw new InvalidOperationException("Arg is only valid inside Step")).Of(value);
 
     /// <summary>One parameter's update, in place. Temporaries land in the Step's DisposeScope.</summary>
     /// <param name="step">This parameter's 1-based step count (only when per-parameter steps are on).</param>

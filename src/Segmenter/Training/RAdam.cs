@@ -26,25 +26,25 @@ public sealed class RAdam : OptimizerBase
     protected override void Update(ParamGroup group, string name, Parameter p, Tensor grad, long step)
     {
         double lr = group.Lr;
-        var g = group.WeightDecay != 0 ? grad.add(p, alpha: group.WeightDecay) : grad;
+        var g = group.WeightDecay != 0 ? grad.add(p, alpha: Arg(group.WeightDecay)) : grad;
         var expAvg = StateOrZeros("exp_avg", name, p);
         var expAvgSq = StateOrZeros("exp_avg_sq", name, p);
-        AdamMath.UpdateMoments(expAvg, expAvgSq, g, Beta1, Beta2);
+        AdamMath.UpdateMoments(expAvg, expAvgSq, g, Beta1, Arg(Beta2), Arg(1 - Beta2));
         double bc1 = 1 - Math.Pow(Beta1, step);
         double bc2 = 1 - Math.Pow(Beta2, step);
-        var corrected = expAvg.div(bc1);
+        var corrected = expAvg.div(Arg(bc1));
         double rhoInf = 2 / (1 - Beta2) - 1;
         double rhoT = rhoInf - 2 * step * Math.Pow(Beta2, step) / bc2;
         if (rhoT > 5.0)
         {
             double rect = Math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
             // PyTorch's float / tensor is tensor.reciprocal() * float.
-            var adaptive = expAvgSq.sqrt().add_(Eps).reciprocal_().mul_(Math.Sqrt(bc2));
-            p.add_(corrected.mul(lr).mul_(adaptive).mul_(rect), alpha: -1.0);
+            var adaptive = expAvgSq.sqrt().add_(Arg(Eps)).reciprocal_().mul_(Arg(Math.Sqrt(bc2)));
+            p.add_(corrected.mul(Arg(lr)).mul_(adaptive).mul_(Arg(rect)), alpha: Arg(-1.0));
         }
         else
         {
-            p.add_(corrected.mul(lr), alpha: -1.0);
+            p.add_(corrected.mul(Arg(lr)), alpha: Arg(-1.0));
         }
     }
 }

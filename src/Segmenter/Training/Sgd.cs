@@ -28,21 +28,21 @@ public sealed class Sgd : OptimizerBase
         if (Momentum != 0 && !Nesterov && GetState("momentum_buffer", name) is { } momentumBuffer)
         {
             // The usual step with no temporaries: buf = m·buf + g + wd·p, p -= lr·buf (PyTorch's math, summed in place).
-            momentumBuffer.mul_(Momentum).add_(grad);
-            if (group.WeightDecay != 0) momentumBuffer.add_(p, alpha: group.WeightDecay);
-            p.add_(momentumBuffer, alpha: -group.Lr);
+            momentumBuffer.mul_(Arg(Momentum)).add_(grad, HeldScalars.One);
+            if (group.WeightDecay != 0) momentumBuffer.add_(p, alpha: Arg(group.WeightDecay));
+            p.add_(momentumBuffer, alpha: Arg(-group.Lr));
             return;
         }
-        var d = group.WeightDecay != 0 ? grad.add(p, alpha: group.WeightDecay) : grad;
+        var d = group.WeightDecay != 0 ? grad.add(p, alpha: Arg(group.WeightDecay)) : grad;
         if (Momentum != 0)
         {
             var buf = GetState("momentum_buffer", name);
             if (buf is null)
                 buf = SetState("momentum_buffer", name, d.detach().clone());
             else
-                buf.mul_(Momentum).add_(d);
-            d = Nesterov ? d.add(buf, alpha: Momentum) : buf;
+                buf.mul_(Arg(Momentum)).add_(d, HeldScalars.One);
+            d = Nesterov ? d.add(buf, alpha: Arg(Momentum)) : buf;
         }
-        p.add_(d, alpha: -group.Lr);
+        p.add_(d, alpha: Arg(-group.Lr));
     }
 }

@@ -51,7 +51,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         if (deattn is not null) y = deattn.forward(y);
         y = bn2.call(conv2.forward(y));
         var identity = downsample is null ? x : downsample.forward(x);
-        return y.add_(identity).relu_().MoveToOuterDisposeScope();
+        return y.add_(identity, HeldScalars.One).relu_().MoveToOuterDisposeScope();
     }
 }
 
@@ -104,6 +104,6 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
         if (deattn is not null) y = deattn.forward(y);
         y = bn3.call(conv3.forward(y));
         var identity = downsample is null ? x : downsample.forward(x);
-        return y.add_(identity).relu_().MoveToOuterDisposeScope();
+        return y.add_(identity, HeldScalars.One).relu_().MoveToOuterDisposeScope();
     }
 }
