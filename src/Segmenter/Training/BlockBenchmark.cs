@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Segmenter.Models;
 using Segmenter.Models.Attention;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -50,9 +51,9 @@ public static class BlockBenchmark
 
         public ConvBottleneck(int inplanes, int width) : base(nameof(ConvBottleneck))
         {
-            body = nn.Sequential(nn.Conv2d(inplanes, width, 1, bias: false), nn.BatchNorm2d(width), nn.ReLU(),
-                nn.Conv2d(width, width, 3, padding: 1, bias: false), nn.BatchNorm2d(width), nn.ReLU(),
-                nn.Conv2d(width, inplanes, 1, bias: false), nn.BatchNorm2d(inplanes));
+            body = nn.Sequential(nn.Conv2d(inplanes, width, 1, bias: false), BatchNormLayer.TwoD(width), nn.ReLU(),
+                nn.Conv2d(width, width, 3, padding: 1, bias: false), BatchNormLayer.TwoD(width), nn.ReLU(),
+                nn.Conv2d(width, inplanes, 1, bias: false), BatchNormLayer.TwoD(inplanes));
             RegisterComponents();
         }
 

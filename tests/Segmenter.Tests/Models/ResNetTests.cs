@@ -105,7 +105,7 @@ public class ResNetTests
     public void BatchNormSettingsAndInitFollowConfig()
     {
         using var net = new ResNet(Backbone(18) with { ZeroInitResidual = true }, bnMomentum: 0.01, bnEps: 1e-3);
-        var bn = net.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.BatchNorm2d>().ToList();
+        var bn = net.named_modules().Select(m => m.module).OfType<TorchSharp.Modules.BatchNorm>().ToList();
         Assert.NotEmpty(bn);
         Assert.All(bn, b => { Assert.Equal(0.01, b.momentum!.Value, 9); Assert.Equal(1e-3, b.eps, 9); });
         var sd = net.state_dict();

@@ -14,9 +14,9 @@ internal sealed class TinySegmentor : Segmentor
 {
 #pragma warning disable IDE1006 // state-dict names
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d? bn1;
+    private readonly BatchNorm? bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d? bn2;
+    private readonly BatchNorm? bn2;
     private readonly Conv2d conv_seg;
 #pragma warning restore IDE1006
     private readonly Segmenter.Losses.CrossEntropyLoss _loss = new(255);
@@ -26,9 +26,9 @@ internal sealed class TinySegmentor : Segmentor
     {
         _classes = classes;
         conv1 = nn.Conv2d(3, width, 3, padding: 1, bias: !batchNorm);
-        if (batchNorm) bn1 = nn.BatchNorm2d(width);
+        if (batchNorm) bn1 = Segmenter.Models.BatchNormLayer.TwoD(width);
         conv2 = nn.Conv2d(width, width, 3, padding: 1, bias: !batchNorm);
-        if (batchNorm) bn2 = nn.BatchNorm2d(width);
+        if (batchNorm) bn2 = Segmenter.Models.BatchNormLayer.TwoD(width);
         conv_seg = nn.Conv2d(width, classes, 1);
         RegisterComponents();
     }

@@ -14,7 +14,7 @@ internal sealed class TinyNet : nn.Module<Tensor, Tensor>
 
     public TinyNet(int numClasses = 3, int width = 4) : base(nameof(TinyNet))
     {
-        backbone = nn.Sequential(("conv1", nn.Conv2d(3, width, 3, padding: 1, bias: false)), ("bn1", nn.BatchNorm2d(width)), ("relu", nn.ReLU()));
+        backbone = nn.Sequential(("conv1", nn.Conv2d(3, width, 3, padding: 1, bias: false)), ("bn1", Segmenter.Models.BatchNormLayer.TwoD(width)), ("relu", nn.ReLU()));
         decode_head = new TinyHead(width, numClasses);
         RegisterComponents();
     }

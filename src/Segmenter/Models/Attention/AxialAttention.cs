@@ -21,9 +21,9 @@ namespace Segmenter.Models.Attention;
 public sealed class AxialAttention : nn.Module<Tensor, Tensor>
 {
     private readonly Conv1d qkv_transform;
-    private readonly BatchNorm1d bn_qkv;
-    private readonly BatchNorm2d bn_similarity;
-    private readonly BatchNorm1d bn_output;
+    private readonly BatchNorm bn_qkv;
+    private readonly BatchNorm bn_similarity;
+    private readonly BatchNorm bn_output;
     private readonly Parameter relative;
     private readonly Tensor flatten_index;
     private readonly AvgPool2d? pooling;
@@ -63,9 +63,9 @@ public sealed class AxialAttention : nn.Module<Tensor, Tensor>
         Width = width;
 
         qkv_transform = nn.Conv1d(in_planes, out_planes * 2, 1, bias: false);
-        bn_qkv = nn.BatchNorm1d(out_planes * 2);
-        bn_similarity = nn.BatchNorm2d(groups * 3);
-        bn_output = nn.BatchNorm1d(out_planes * 2);
+        bn_qkv = BatchNormLayer.OneD(out_planes * 2);
+        bn_similarity = BatchNormLayer.TwoD(groups * 3);
+        bn_output = BatchNormLayer.OneD(out_planes * 2);
         relative = new Parameter(torch.empty(GroupPlanes * 2, kernel_size * 2 - 1));
         // flatten_index[i·K + j] = i − j + K − 1 (row i = key_index, column j = query_index in the official code).
         using (var queryIndex = torch.arange(kernel_size, ScalarType.Int64).unsqueeze(0))

@@ -15,11 +15,11 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
     public const int Expansion = 2;
 
     private readonly Conv2d conv_down;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm bn1;
     private readonly AxialAttention hight_block;
     private readonly AxialAttention width_block;
     private readonly Conv2d conv_up;
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNorm bn2;
     private readonly nn.Module<Tensor, Tensor>? downsample;
 
     public int Stride { get; }
@@ -34,18 +34,18 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
         Stride = stride;
         OutChannels = planes * Expansion;
         conv_down = nn.Conv2d(inplanes, width, 1, bias: false);
-        bn1 = nn.BatchNorm2d(width);
+        bn1 = BatchNormLayer.TwoD(width);
         hight_block = new AxialAttention(width, width, groups: groups, kernel_size: kernel_size, span: span);
         width_block = new AxialAttention(width, width, groups: groups, kernel_size: kernel_size, stride: stride, width: true, span: span);
         conv_up = nn.Conv2d(width, OutChannels, 1, bias: false);
-        bn2 = nn.BatchNorm2d(OutChannels);
+        bn2 = BatchNormLayer.TwoD(OutChannels);
         this.downsample = downsample;
         RegisterComponents();
     }
 
     /// <summary>The official network's shortcut: Sequential(conv1x1(inplanes, outplanes, stride), BatchNorm2d) as <c>downsample.0/.1</c>.</summary>
     public static Sequential MakeDownsample(int inplanes, int outplanes, int stride) =>
-        nn.Sequential(nn.Conv2d(inplanes, outplanes, 1, stride: stride, bias: false), nn.BatchNorm2d(outplanes));
+        nn.Sequential(nn.Conv2d(inplanes, outplanes, 1, stride: stride, bias: false), BatchNormLayer.TwoD(outplanes));
 
     public override Tensor forward(Tensor x)
     {

@@ -37,7 +37,7 @@ public sealed class SelfAttentionBlock2D : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>openseg <c>ModuleHelper.BNReLU(c, bn_type='torchbn')</c>: Sequential(BatchNorm2d, ReLU).</summary>
-    internal static Sequential BnRelu(long channels) => nn.Sequential(nn.BatchNorm2d(channels), nn.ReLU());
+    internal static Sequential BnRelu(long channels) => nn.Sequential(BatchNormLayer.TwoD(channels), nn.ReLU());
 
     private static Sequential KeyOrQuery(long inChannels, long keyChannels) => nn.Sequential(
         nn.Conv2d(inChannels, keyChannels, 1, bias: false), BnRelu(keyChannels),

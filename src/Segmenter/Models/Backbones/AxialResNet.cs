@@ -30,7 +30,7 @@ public sealed class AxialResNet : Backbone
 
     private readonly Sequential? stem;
     private readonly Conv2d? conv1;
-    private readonly BatchNorm2d? bn1;
+    private readonly BatchNorm? bn1;
     private readonly MaxPool2d? maxpool;
     private readonly Sequential layer1;
     private readonly Sequential layer2;
@@ -65,16 +65,16 @@ public sealed class AxialResNet : Backbone
         if (inception)
         {
             stem = nn.Sequential(
-                nn.Conv2d(3, s(64), 3, stride: 2, padding: 1, bias: false), nn.BatchNorm2d(s(64)), nn.ReLU(),
-                nn.Conv2d(s(64), s(64), 3, padding: 1, bias: false), nn.BatchNorm2d(s(64)), nn.ReLU(),
-                nn.Conv2d(s(64), s(128), 3, padding: 1, bias: false), nn.BatchNorm2d(s(128)), nn.ReLU());
+                nn.Conv2d(3, s(64), 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(s(64)), nn.ReLU(),
+                nn.Conv2d(s(64), s(64), 3, padding: 1, bias: false), BatchNormLayer.TwoD(s(64)), nn.ReLU(),
+                nn.Conv2d(s(64), s(128), 3, padding: 1, bias: false), BatchNormLayer.TwoD(s(128)), nn.ReLU());
             inplanes = s(128);
             size = (inputSize - 1) / 2 + 1;
         }
         else if (ax.Stem == "conv7")
         {
             conv1 = nn.Conv2d(3, s(64), 7, stride: 2, padding: 3, bias: false);
-            bn1 = nn.BatchNorm2d(s(64));
+            bn1 = BatchNormLayer.TwoD(s(64));
             maxpool = nn.MaxPool2d(3, 2, 1);
             inplanes = s(64);
             size = ((inputSize - 1) / 2) / 2 + 1;
@@ -131,8 +131,7 @@ public sealed class AxialResNet : Backbone
             if (m is Conv2d conv) nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
             else if (m is Conv1d c1 && !name.EndsWith("qkv_transform", StringComparison.Ordinal))
                 nn.init.kaiming_normal_(c1.weight!, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
-            else if (m is BatchNorm2d bn) { nn.init.ones_(bn.weight); nn.init.zeros_(bn.bias); }
-            else if (m is BatchNorm1d bn1d) { nn.init.ones_(bn1d.weight); nn.init.zeros_(bn1d.bias); }
+            else if (m is BatchNorm bn) { nn.init.ones_(bn.weight); nn.init.zeros_(bn.bias); }
         }
         if (!zeroInitResidual) return;
         foreach (var (name, p) in named_parameters())

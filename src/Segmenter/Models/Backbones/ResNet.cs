@@ -14,7 +14,7 @@ namespace Segmenter.Models.Backbones;
 public sealed class ResNet : Backbone
 {
     private readonly Conv2d? conv1;
-    private readonly BatchNorm2d? bn1;
+    private readonly BatchNorm? bn1;
     private readonly Sequential? stem;
     private readonly MaxPool2d maxpool;
     private readonly Sequential layer1;
@@ -55,14 +55,14 @@ public sealed class ResNet : Backbone
         if (cfg.DeepStem)
         {
             stem = nn.Sequential(
-                nn.Conv2d(3, 32, 3, stride: 2, padding: 1, bias: false), nn.BatchNorm2d(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
-                nn.Conv2d(32, 32, 3, padding: 1, bias: false), nn.BatchNorm2d(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
-                nn.Conv2d(32, 64, 3, padding: 1, bias: false), nn.BatchNorm2d(64, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true));
+                nn.Conv2d(3, 32, 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
+                nn.Conv2d(32, 32, 3, padding: 1, bias: false), BatchNormLayer.TwoD(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
+                nn.Conv2d(32, 64, 3, padding: 1, bias: false), BatchNormLayer.TwoD(64, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true));
         }
         else
         {
             conv1 = nn.Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
-            bn1 = nn.BatchNorm2d(64, eps: bnEps, momentum: bnMomentum);
+            bn1 = BatchNormLayer.TwoD(64, eps: bnEps, momentum: bnMomentum);
         }
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
 
@@ -76,7 +76,7 @@ public sealed class ResNet : Backbone
             if (stride != 1 || inplanes != planes * expansion)
                 downsample = nn.Sequential(
                     nn.Conv2d(inplanes, planes * expansion, 1, stride: stride, bias: false),
-                    nn.BatchNorm2d(planes * expansion, eps: bnEps, momentum: bnMomentum));
+                    BatchNormLayer.TwoD(planes * expansion, eps: bnEps, momentum: bnMomentum));
             var layers = new List<nn.Module<Tensor, Tensor>>();
             for (int i = 0; i < count; i++)
             {
@@ -128,11 +128,11 @@ public sealed class ResNet : Backbone
     {
         using var noGrad = torch.no_grad();
         var convs = new List<Conv2d>();
-        var bns = new List<BatchNorm2d>();
+        var bns = new List<BatchNorm>();
         void Collect(nn.Module m)
         {
             if (m is Conv2d c) convs.Add(c);
-            else if (m is BatchNorm2d b) bns.Add(b);
+            else if (m is BatchNorm b) bns.Add(b);
         }
         if (stem is not null) foreach (var m in stem.children()) Collect(m);
         if (conv1 is not null) convs.Add(conv1);

@@ -17,10 +17,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     public const int Expansion = 1;
 
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm bn1;
     private readonly nn.Module<Tensor, Tensor>? deattn;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNorm bn2;
     private readonly nn.Module<Tensor, Tensor>? downsample;
 
     public BasicBlock(int inplanes, int planes, int stride, int dilation, nn.Module<Tensor, Tensor>? downsample,
@@ -29,10 +29,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         Stride = stride;
         Dilation = dilation;
         conv1 = nn.Conv2d(inplanes, planes, 3, stride: stride, padding: dilation, dilation: dilation, bias: false);
-        bn1 = nn.BatchNorm2d(planes, eps: bnEps, momentum: bnMomentum);
+        bn1 = BatchNormLayer.TwoD(planes, eps: bnEps, momentum: bnMomentum);
         deattn = attention?.Invoke(planes);
         conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
-        bn2 = nn.BatchNorm2d(planes, eps: bnEps, momentum: bnMomentum);
+        bn2 = BatchNormLayer.TwoD(planes, eps: bnEps, momentum: bnMomentum);
         this.downsample = downsample;
         RegisterComponents();
     }
@@ -42,7 +42,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     public int Stride { get; }
     public int Dilation { get; }
 
-    internal BatchNorm2d LastBn => bn2;
+    internal BatchNorm LastBn => bn2;
 
     public override Tensor forward(Tensor x)
     {
@@ -65,12 +65,12 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     public const int Expansion = 4;
 
     private readonly Conv2d conv1;
-    private readonly BatchNorm2d bn1;
+    private readonly BatchNorm bn1;
     private readonly Conv2d conv2;
-    private readonly BatchNorm2d bn2;
+    private readonly BatchNorm bn2;
     private readonly nn.Module<Tensor, Tensor>? deattn;
     private readonly Conv2d conv3;
-    private readonly BatchNorm2d bn3;
+    private readonly BatchNorm bn3;
     private readonly nn.Module<Tensor, Tensor>? downsample;
 
     public Bottleneck(int inplanes, int planes, int stride, int dilation, nn.Module<Tensor, Tensor>? downsample,
@@ -80,12 +80,12 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
         Dilation = dilation;
         int width = planes;
         conv1 = nn.Conv2d(inplanes, width, 1, bias: false);
-        bn1 = nn.BatchNorm2d(width, eps: bnEps, momentum: bnMomentum);
+        bn1 = BatchNormLayer.TwoD(width, eps: bnEps, momentum: bnMomentum);
         conv2 = nn.Conv2d(width, width, 3, stride: stride, padding: dilation, dilation: dilation, bias: false);
-        bn2 = nn.BatchNorm2d(width, eps: bnEps, momentum: bnMomentum);
+        bn2 = BatchNormLayer.TwoD(width, eps: bnEps, momentum: bnMomentum);
         deattn = attention?.Invoke(width);
         conv3 = nn.Conv2d(width, planes * Expansion, 1, bias: false);
-        bn3 = nn.BatchNorm2d(planes * Expansion, eps: bnEps, momentum: bnMomentum);
+        bn3 = BatchNormLayer.TwoD(planes * Expansion, eps: bnEps, momentum: bnMomentum);
         this.downsample = downsample;
         RegisterComponents();
     }
@@ -94,7 +94,7 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
     public int Stride { get; }
     public int Dilation { get; }
 
-    internal BatchNorm2d LastBn => bn3;
+    internal BatchNorm LastBn => bn3;
 
     public override Tensor forward(Tensor x)
     {

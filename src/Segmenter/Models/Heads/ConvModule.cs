@@ -11,7 +11,7 @@ namespace Segmenter.Models.Heads;
 public sealed class ConvModule : nn.Module<Tensor, Tensor>
 {
     private readonly Conv2d conv;
-    private readonly BatchNorm2d? bn;
+    private readonly BatchNorm? bn;
     private readonly bool _relu;
 
     public ConvModule(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
@@ -20,7 +20,7 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
     {
         conv = nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation,
             groups: groups, bias: !norm);
-        if (norm) bn = nn.BatchNorm2d(outChannels, eps: bnEps, momentum: bnMomentum);
+        if (norm) bn = BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum);
         _relu = relu;
         RegisterComponents();
         using var noGrad = torch.no_grad();

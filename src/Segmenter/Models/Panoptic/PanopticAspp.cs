@@ -22,10 +22,10 @@ public sealed class PanopticAspp : nn.Module<Tensor, Tensor>
         convs.Add(PanopticConvs.Conv1x1BnRelu(inChannels, outChannels, bnMomentum, bnEps));
         foreach (var r in atrousRates)
             convs.Add(nn.Sequential(nn.Conv2d(inChannels, outChannels, 3, padding: r, dilation: r, bias: false),
-                nn.BatchNorm2d(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU()));
+                BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU()));
         convs.Add(new AsppPooling(inChannels, outChannels));
         project = nn.Sequential(nn.Conv2d(5 * outChannels, outChannels, 1, bias: false),
-            nn.BatchNorm2d(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU(), nn.Dropout(0.5));
+            BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU(), nn.Dropout(0.5));
         RegisterComponents();
     }
 
