@@ -17,7 +17,8 @@ public interface IOptimizer : IDisposable
     /// <summary>Updates every parameter that has a gradient, in place, under no_grad.</summary>
     void Step();
 
-    /// <summary>Zeroes the gradients in place (keeps their storage, so memory stays flat).</summary>
+    /// <summary>Drops the gradients (PyTorch 2.x zero_grad(set_to_none=True)): the next backward writes fresh ones instead of
+    /// adding into zeroed storage, saving a memset and an add per parameter; parameters it does not reach keep none and are not updated.</summary>
     void ZeroGrad();
 
     /// <summary>Each group gets baseLr × its LrMult.</summary>

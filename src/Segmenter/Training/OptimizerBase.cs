@@ -91,13 +91,9 @@ public abstract class OptimizerBase : IOptimizer, IDisposable
 
     public void ZeroGrad()
     {
-        using var noGrad = torch.no_grad();
         foreach (var g in Groups)
             foreach (var (_, p) in g.Params)
-            {
-                using var grad = p.grad;
-                grad?.zero_();
-            }
+                p.grad = null;
     }
 
     public Dictionary<string, Tensor> StateDict()
