@@ -13,6 +13,7 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv;
     private readonly BatchNorm? bn;
     private readonly bool _relu;
+    private readonly int _stride, _padding, _dilation, _groups;
 
     public ConvModule(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
         int groups = 1, bool norm = true, bool relu = true, double bnMomentum = 0.1, double bnEps = 1e-5)
@@ -22,6 +23,7 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
             groups: groups, bias: !norm);
         if (norm) bn = BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum);
         _relu = relu;
+        (_stride, _padding, _dilation, _groups) = (stride, padding, dilation, groups);
         RegisterComponents();
         using var noGrad = torch.no_grad();
         nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
@@ -32,7 +34,9 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = conv.forward(x);
+        var y = DilatedDepthwiseConv.Handles(x, conv.weight!, _stride, _dilation, _groups, conv.bias is not null)
+            ? DilatedDepthwiseConv.Apply(x, conv.weight!, _padding, _dilation)
+            : conv.forward(x);
         if (bn is not null) y = bn.call(y);
         if (_relu) y = y.relu_();
         return y.MoveToOuterDisposeScope();
