@@ -96,7 +96,7 @@ public static class Benchmark
         var fixedBatch = parallel is null ? null : new Batch(0, [.. Enumerable.Range(0, b).Select(i => $"random{i}")],
             fixedImages.cpu().data<float>().ToArray(), fixedLabels.cpu().data<long>().ToArray(), b, h, w);
         double stepSum = 0, dataSum = 0, reduceSum = 0, broadcastSum = 0, waitSum = 0;
-        var phases = new StepPhaseTimer(optimizer, device);
+        var phases = new StepPhaseTimer(model, optimizer, device);
         long peak = 0;
         var rss = new SortedDictionary<long, long>();
         for (int i = 0; i < warmup + iters; i++)
@@ -166,7 +166,7 @@ public static class Benchmark
         using var images = randn(new long[] { b, 3, h, w }, generator: new Generator(42)).to(device);
         double stepSum = 0;
         long peak = 0;
-        var phases = new StepPhaseTimer(optimizer, device);
+        var phases = new StepPhaseTimer(model, optimizer, device);
         for (int i = 0; i < warmup + iters; i++)
         {
             var watch = Stopwatch.StartNew();

@@ -121,22 +121,13 @@ public static class PanopticTrainer
         return targets;
     }
 
-    /// <summary>One training step inside its own DisposeScope; returns the loss terms and their sum ("loss").</summary>
+    /// <summary>One training step; returns the loss terms and their sum ("loss").</summary>
     private static Dictionary<string, double> Step(PanopticDeepLab model, IOptimizer optimizer, Batch batch, List<PanopticTargets> targets,
         Device device, double? gradClip)
     {
-        using var scope = NewDisposeScope();
         using var tb = PanopticTargetBatch.Stack(targets, device);
-        var images = tensor(batch.Images, [batch.N, 3, batch.Height, batch.Width]).to(device);
-        var losses = model.ComputeLosses(images, tb);
-        var total = losses.Values.Aggregate((a, b) => a + b);
-        optimizer.ZeroGrad();
-        total.backward();
-        if (gradClip is { } maxNorm) GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
-        optimizer.Step();
-        var values = losses.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
-        values["loss"] = total.item<float>();
-        return values;
+        return TrainStep.Run(model, optimizer, gradClip,
+            () => model.ComputeLosses(tensor(batch.Images, [batch.N, 3, batch.Height, batch.Width]).to(device), tb));
     }
 
     /// <summary>

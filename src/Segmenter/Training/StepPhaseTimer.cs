@@ -15,11 +15,11 @@ public sealed record StepPhases(double ForwardSeconds, double BackwardSeconds, d
 }
 
 /// <summary>
-/// Runs the benchmark's training steps (forward with losses, zero-grad + backward, optimizer step, inside one
-/// DisposeScope) and accumulates the wall and CPU time of each phase over the steps it is told to record. The phase
-/// boundaries need no device synchronisation on the CPU only, so on other devices the phases are not recorded.
+/// Runs the benchmark's training steps (<see cref="TrainStep"/>, as training does) and accumulates the wall and CPU time
+/// of each phase (forward with losses, zero-grad + backward, optimizer step) over the steps it is told to record. The
+/// phase boundaries need no device synchronisation on the CPU only, so on other devices the phases are not recorded.
 /// </summary>
-public sealed class StepPhaseTimer(IOptimizer optimizer, Device device)
+public sealed class StepPhaseTimer(nn.Module model, IOptimizer optimizer, Device device)
 {
     private readonly bool _canTime = device.type == DeviceType.CPU;
     private double _forward, _backward, _optimizer, _forwardCpu, _backwardCpu, _optimizerCpu;
@@ -28,25 +28,18 @@ public sealed class StepPhaseTimer(IOptimizer optimizer, Device device)
     /// <summary>One step: <paramref name="losses"/> runs the forward pass and returns the loss terms, which are summed.</summary>
     public void Step(Func<Dictionary<string, Tensor>> losses, bool record)
     {
-        var cpu0 = Environment.CpuUsage.TotalTime;
+        var marks = new List<(double Wall, TimeSpan Cpu)>(3);
         var watch = Stopwatch.StartNew();
-        using var scope = NewDisposeScope();
-        var total = losses().Values.Aggregate((x, y) => x + y);
-        double t1 = watch.Elapsed.TotalSeconds;
-        var cpu1 = Environment.CpuUsage.TotalTime;
-        optimizer.ZeroGrad();
-        total.backward();
-        double t2 = watch.Elapsed.TotalSeconds;
-        var cpu2 = Environment.CpuUsage.TotalTime;
-        optimizer.Step();
-        _ = total.item<float>();
+        var cpu0 = Environment.CpuUsage.TotalTime;
+        TrainStep.Run(model, optimizer, gradClip: null, losses, () => marks.Add((watch.Elapsed.TotalSeconds, Environment.CpuUsage.TotalTime)));
+        marks.Add((watch.Elapsed.TotalSeconds, Environment.CpuUsage.TotalTime));
         if (!record || !_canTime) return;
-        _forward += t1;
-        _backward += t2 - t1;
-        _optimizer += watch.Elapsed.TotalSeconds - t2;
-        _forwardCpu += (cpu1 - cpu0).TotalSeconds;
-        _backwardCpu += (cpu2 - cpu1).TotalSeconds;
-        _optimizerCpu += (Environment.CpuUsage.TotalTime - cpu2).TotalSeconds;
+        _forward += marks[0].Wall;
+        _backward += marks[1].Wall - marks[0].Wall;
+        _optimizer += marks[2].Wall - marks[1].Wall;
+        _forwardCpu += (marks[0].Cpu - cpu0).TotalSeconds;
+        _backwardCpu += (marks[1].Cpu - marks[0].Cpu).TotalSeconds;
+        _optimizerCpu += (marks[2].Cpu - marks[1].Cpu).TotalSeconds;
         _recorded++;
     }
 

@@ -120,22 +120,13 @@ public static class Trainer
         return new TrainResult(it, lastCheckpoint, lastEval, firstLoss, lastLoss);
     }
 
-    /// <summary>One single-device training step inside its own DisposeScope; returns the loss terms and their sum ("loss").</summary>
-    private static Dictionary<string, double> Step(Segmentor model, IOptimizer optimizer, Batch batch, Device device, double? gradClip)
-    {
-        using var scope = NewDisposeScope();
-        var (images, labels) = batch.ToTensors(device);
-        var losses = model.ComputeLosses(images, labels);
-        var total = losses.Values.Aggregate((a, b) => a + b);
-        optimizer.ZeroGrad();
-        total.backward();
-        if (gradClip is { } maxNorm)
-            GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
-        optimizer.Step();
-        var values = losses.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
-        values["loss"] = total.item<float>();
-        return values;
-    }
+    /// <summary>One single-device training step; returns the loss terms and their sum ("loss").</summary>
+    private static Dictionary<string, double> Step(Segmentor model, IOptimizer optimizer, Batch batch, Device device, double? gradClip) =>
+        TrainStep.Run(model, optimizer, gradClip, () =>
+        {
+            var (images, labels) = batch.ToTensors(device);
+            return model.ComputeLosses(images, labels);
+        });
 
     private static string DescribeModel(ModelConfig m)
     {
