@@ -14,12 +14,48 @@ public static class TestPaths
     public static string Datasets => Resolve("SEGMENTER_DATASETS", "datasets");
     public static string Configs => Path.Combine(RepoRoot, "configs");
 
-    /// <summary>A fresh empty temp directory for one test.</summary>
+    /// <summary>
+    /// A fresh empty temp directory for one test, under this test run's root (<see cref="RunRoot"/>). Smoke, resume and
+    /// CLI tests write checkpoints of hundreds of MB each; left in /tmp, about 45 GB piled up over this project's local
+    /// runs and filled the disk. The root is deleted at process exit where the test host exits normally (vstest's
+    /// testhost is usually ended without it), and otherwise by the next run, so at most one run's files remain.
+    /// SEGMENTER_KEEP_TEST_DIRS=1 keeps them for debugging.
+    /// </summary>
     public static string NewTempDir(string prefix = "segtest")
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"{prefix}_{Guid.NewGuid():N}");
+        var dir = Path.Combine(RunRoot, $"{prefix}_{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         return dir;
+    }
+
+    /// <summary>$TMPDIR/segmenter-tests/run_PID; roots of earlier runs whose process is gone are removed first.</summary>
+    public static string RunRoot { get; } = CreateRunRoot();
+
+    private static string CreateRunRoot()
+    {
+        var parent = Path.Combine(Path.GetTempPath(), "segmenter-tests");
+        Directory.CreateDirectory(parent);
+        foreach (var stale in Directory.GetDirectories(parent, "run_*"))
+            if (int.TryParse(Path.GetFileName(stale)["run_".Length..], out int pid) && !IsAlive(pid)
+                && Environment.GetEnvironmentVariable("SEGMENTER_KEEP_TEST_DIRS") != "1") TryDelete(stale);
+        var root = Path.Combine(parent, $"run_{Environment.ProcessId}");
+        Directory.CreateDirectory(root);
+        if (Environment.GetEnvironmentVariable("SEGMENTER_KEEP_TEST_DIRS") != "1")
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
+        return root;
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try { using var p = System.Diagnostics.Process.GetProcessById(pid); return !p.HasExited; }
+        catch (ArgumentException) { return false; }
+        catch (InvalidOperationException) { return false; }
+    }
+
+    private static void TryDelete(string dir)
+    {
+        try { Directory.Delete(dir, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static string Resolve(string variable, string sub)
