@@ -32,7 +32,6 @@ public sealed class StepPhaseTimer(nn.Module model, IOptimizer optimizer, Device
         var watch = Stopwatch.StartNew();
         var cpu0 = Environment.CpuUsage.TotalTime;
         TrainStep.Run(model, optimizer, gradClip: null, losses, () => marks.Add((watch.Elapsed.TotalSeconds, Environment.CpuUsage.TotalTime)));
-        marks.Add((watch.Elapsed.TotalSeconds, Environment.CpuUsage.TotalTime));
         if (!record || !_canTime) return;
         _forward += marks[0].Wall;
         _backward += marks[1].Wall - marks[0].Wall;

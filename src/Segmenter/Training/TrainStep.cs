@@ -12,7 +12,8 @@ public static class TrainStep
 {
     /// <summary>Runs the step and returns each loss term and their sum ("loss") as numbers.</summary>
     /// <param name="forward">Builds the batch tensors and runs the model's forward with its losses (inside the step's scope).</param>
-    /// <param name="phaseDone">Called after the forward with losses and again after the backward (the benchmark times the phases).</param>
+    /// <param name="phaseDone">Called after the forward with losses, after the backward and after the optimizer step (the
+    /// benchmark times these phases; reading the loss values and freeing the step's tensors come after them).</param>
     public static Dictionary<string, double> Run(nn.Module model, IOptimizer optimizer, double? gradClip,
         Func<Dictionary<string, Tensor>> forward, Action? phaseDone = null)
     {
@@ -25,6 +26,7 @@ public static class TrainStep
         if (gradClip is { } maxNorm) GradClipper.ClipGlobalNorm(model.parameters(), maxNorm);
         phaseDone?.Invoke();
         optimizer.Step();
+        phaseDone?.Invoke();
         var values = losses.ToDictionary(kv => kv.Key, kv => (double)kv.Value.item<float>());
         values["loss"] = total.item<float>();
         return values;
