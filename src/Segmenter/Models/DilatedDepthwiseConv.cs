@@ -116,48 +116,38 @@ public static class DilatedDepthwiseConv
         private static ParallelOptions Options => new() { MaxDegreeOfParallelism = Math.Max(1, torch.get_num_threads()) };
 
         public static void Forward(Geometry g, IntPtr x, IntPtr w, IntPtr y) =>
-            Parallel.For(0, g.C, Options, c => ForwardChannel(g, (float*)x, (float*)w, (float*)y, c));
+            Parallel.For(0, g.C, Options, c => ShiftAddChannel(g, (float*)x, (float*)w, (float*)y, c, transposed: false));
 
         public static void BackwardData(Geometry g, IntPtr gy, IntPtr w, IntPtr gx) =>
-            Parallel.For(0, g.C, Options, c => BackwardDataChannel(g, (float*)gy, (float*)w, (float*)gx, c));
+            Parallel.For(0, g.C, Options, c => ShiftAddChannel(g, (float*)gx, (float*)w, (float*)gy, c, transposed: true));
 
         public static void BackwardWeight(Geometry g, IntPtr gy, IntPtr x, IntPtr gw) =>
             Parallel.For(0, g.C, Options, c => BackwardWeightChannel(g, (float*)gy, (float*)x, (float*)gw, c));
 
-        /// <summary>y[b,c] = Σ_taps w[c,tap] · shift(x[b,c], tap) over the rows and columns where the tap hits the input.</summary>
+        /// <summary>
+        /// The forward pass, y[b,c] = Σ_taps w[c,tap] · shift(x[b,c], tap) over the rows and columns where the tap hits
+        /// the input (<paramref name="inPlanes"/> = x read, <paramref name="outPlanes"/> = y written), or with
+        /// <paramref name="transposed"/> its transpose, the input gradient gx[b,c] = Σ_taps w[c,tap] · (gy[b,c] shifted
+        /// back by the tap) (<paramref name="outPlanes"/> = gy read, <paramref name="inPlanes"/> = gx written).
+        /// </summary>
         [MethodImpl(Hot)]
-        private static void ForwardChannel(Geometry g, float* x, float* w, float* y, int c)
+        private static void ShiftAddChannel(Geometry g, float* inPlanes, float* w, float* outPlanes, int c, bool transposed)
         {
             long inPlane = (long)g.H * g.W, outPlane = (long)g.Ho * g.Wo;
             for (int b = 0; b < g.B; b++)
             {
-                float* src = x + ((long)b * g.C + c) * inPlane, dst = y + ((long)b * g.C + c) * outPlane;
+                float* input = inPlanes + ((long)b * g.C + c) * inPlane, output = outPlanes + ((long)b * g.C + c) * outPlane;
                 for (int ky = 0; ky < g.Kh; ky++)
                 for (int kx = 0; kx < g.Kw; kx++)
                 {
                     if (!g.Tap(ky, kx, out int dy, out int dx, out int y0, out int y1, out int x0, out int x1)) continue;
                     float wt = w[((long)c * g.Kh + ky) * g.Kw + kx];
                     for (int r = y0; r < y1; r++)
-                        Axpy(dst + (long)r * g.Wo + x0, src + (long)(r + dy) * g.W + x0 + dx, wt, x1 - x0);
-                }
-            }
-        }
-
-        /// <summary>gx[b,c] = Σ_taps w[c,tap] · (gy[b,c] shifted back by the tap): the forward pass transposed.</summary>
-        [MethodImpl(Hot)]
-        private static void BackwardDataChannel(Geometry g, float* gy, float* w, float* gx, int c)
-        {
-            long inPlane = (long)g.H * g.W, outPlane = (long)g.Ho * g.Wo;
-            for (int b = 0; b < g.B; b++)
-            {
-                float* src = gy + ((long)b * g.C + c) * outPlane, dst = gx + ((long)b * g.C + c) * inPlane;
-                for (int ky = 0; ky < g.Kh; ky++)
-                for (int kx = 0; kx < g.Kw; kx++)
-                {
-                    if (!g.Tap(ky, kx, out int dy, out int dx, out int y0, out int y1, out int x0, out int x1)) continue;
-                    float wt = w[((long)c * g.Kh + ky) * g.Kw + kx];
-                    for (int r = y0; r < y1; r++)
-                        Axpy(dst + (long)(r + dy) * g.W + x0 + dx, src + (long)r * g.Wo + x0, wt, x1 - x0);
+                    {
+                        float* inRow = input + (long)(r + dy) * g.W + x0 + dx, outRow = output + (long)r * g.Wo + x0;
+                        if (transposed) Axpy(inRow, outRow, wt, x1 - x0);
+                        else Axpy(outRow, inRow, wt, x1 - x0);
+                    }
                 }
             }
         }
