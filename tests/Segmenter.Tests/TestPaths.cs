@@ -33,14 +33,14 @@ public static class TestPaths
 
     private static string CreateRunRoot()
     {
+        bool keep = Environment.GetEnvironmentVariable("SEGMENTER_KEEP_TEST_DIRS") == "1";
         var parent = Path.Combine(Path.GetTempPath(), "segmenter-tests");
         Directory.CreateDirectory(parent);
         foreach (var stale in Directory.GetDirectories(parent, "run_*"))
-            if (int.TryParse(Path.GetFileName(stale)["run_".Length..], out int pid) && !IsAlive(pid)
-                && Environment.GetEnvironmentVariable("SEGMENTER_KEEP_TEST_DIRS") != "1") TryDelete(stale);
+            if (!keep && int.TryParse(Path.GetFileName(stale)["run_".Length..], out int pid) && !IsAlive(pid)) TryDelete(stale);
         var root = Path.Combine(parent, $"run_{Environment.ProcessId}");
         Directory.CreateDirectory(root);
-        if (Environment.GetEnvironmentVariable("SEGMENTER_KEEP_TEST_DIRS") != "1")
+        if (!keep)
             AppDomain.CurrentDomain.ProcessExit += (_, _) => TryDelete(root);
         return root;
     }
