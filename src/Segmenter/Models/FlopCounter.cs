@@ -49,7 +49,7 @@ public static class FlopCounter
 
         var size = new Size(height, width);
         var top = Children(resnet);
-        long stem = top.TryGetValue("stem", out var deep) ? Chain(deep, ref size) : Conv((Conv2d)top["conv1"], ref size);
+        long stem = top.TryGetValue("stem", out var deep) ? Chain(deep, ref size) : Conv((Conv2dLayer)top["conv1"], ref size);
         size = Slide(size, 3, 2, 1, 1); // ResNet max pool 3x3, stride 2, padding 1
         entries.Add(new MacEntry("backbone.stem", stem));
         var stageSizes = new List<Size>();
@@ -107,7 +107,7 @@ public static class FlopCounter
         if (psa is not PolarizedSelfAttentionParallel and not PolarizedSelfAttentionSequential)
             throw new SegmenterException($"cannot count multiply-adds of attention module {psa.GetType().Name}",
                 "model.backbone.attention.type", "use none or psa");
-        var valueRight = (Conv2d)Children(psa)["conv_v_right"];
+        var valueRight = (Conv2dLayer)Children(psa)["conv_v_right"];
         return (valueRight.in_channels, valueRight.out_channels, psa is PolarizedSelfAttentionSequential);
     }
 
@@ -117,7 +117,7 @@ public static class FlopCounter
         var input = size;
         long macs = 0;
         foreach (var name in new[] { "conv1", "conv2", "conv3" })
-            if (c.TryGetValue(name, out var conv)) macs += Conv((Conv2d)conv, ref size);
+            if (c.TryGetValue(name, out var conv)) macs += Conv((Conv2dLayer)conv, ref size);
         // deattn follows the block's first 3x3 conv, the only strided one, so it sees the block's output size.
         if (c.TryGetValue("deattn", out var psa))
         {
@@ -154,7 +154,7 @@ public static class FlopCounter
     {
         switch (m)
         {
-            case Conv2d conv:
+            case Conv2dLayer conv:
                 return Conv(conv, ref size);
             case AdaptiveAvgPool2d:
                 size = new Size(1, 1); // every adaptive pool in these models pools to 1x1
@@ -166,7 +166,7 @@ public static class FlopCounter
         return macs;
     }
 
-    private static long Conv(Conv2d conv, ref Size size)
+    private static long Conv(Conv2dLayer conv, ref Size size)
     {
         if (conv.padding_type == Padding.Same) { /* output keeps the size */ }
         else

@@ -51,9 +51,9 @@ public static class BlockBenchmark
 
         public ConvBottleneck(int inplanes, int width) : base(nameof(ConvBottleneck))
         {
-            body = nn.Sequential(nn.Conv2d(inplanes, width, 1, bias: false), BatchNormLayer.TwoD(width), nn.ReLU(),
-                nn.Conv2d(width, width, 3, padding: 1, bias: false), BatchNormLayer.TwoD(width), nn.ReLU(),
-                nn.Conv2d(width, inplanes, 1, bias: false), BatchNormLayer.TwoD(inplanes));
+            body = nn.Sequential(Conv2dLayer.Create(inplanes, width, 1, bias: false), BatchNormLayer.TwoD(width), nn.ReLU(),
+                Conv2dLayer.Create(width, width, 3, padding: 1, bias: false), BatchNormLayer.TwoD(width), nn.ReLU(),
+                Conv2dLayer.Create(width, inplanes, 1, bias: false), BatchNormLayer.TwoD(inplanes));
             RegisterComponents();
         }
 

@@ -13,11 +13,11 @@ public class InferenceModeTests
     /// <summary>A per-pixel classifier (1x1 conv): no context, so it commutes with cropping, flipping and (for constant regions) scaling.</summary>
     private sealed class PointwiseSegmentor : Segmentor
     {
-        private readonly TorchSharp.Modules.Conv2d conv;
+        private readonly Conv2dLayer conv;
 
         public PointwiseSegmentor(int numClasses) : base(nameof(PointwiseSegmentor))
         {
-            conv = nn.Conv2d(3, numClasses, 1);
+            conv = Conv2dLayer.Create(3, numClasses, 1);
             RegisterComponents();
         }
 

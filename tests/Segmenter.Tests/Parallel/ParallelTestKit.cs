@@ -1,3 +1,4 @@
+using Segmenter.Models;
 using Segmenter.Config;
 using Segmenter.Data;
 using Segmenter.Losses;
@@ -13,11 +14,11 @@ namespace Segmenter.Tests.Parallel;
 internal sealed class TinySegmentor : Segmentor
 {
 #pragma warning disable IDE1006 // state-dict names
-    private readonly Conv2d conv1;
+    private readonly Conv2dLayer conv1;
     private readonly BatchNorm? bn1;
-    private readonly Conv2d conv2;
+    private readonly Conv2dLayer conv2;
     private readonly BatchNorm? bn2;
-    private readonly Conv2d conv_seg;
+    private readonly Conv2dLayer conv_seg;
 #pragma warning restore IDE1006
     private readonly Segmenter.Losses.CrossEntropyLoss _loss = new(255);
     private readonly int _classes;
@@ -25,11 +26,11 @@ internal sealed class TinySegmentor : Segmentor
     public TinySegmentor(bool batchNorm, int classes = 3, int width = 6) : base(nameof(TinySegmentor))
     {
         _classes = classes;
-        conv1 = nn.Conv2d(3, width, 3, padding: 1, bias: !batchNorm);
+        conv1 = Conv2dLayer.Create(3, width, 3, padding: 1, bias: !batchNorm);
         if (batchNorm) bn1 = Segmenter.Models.BatchNormLayer.TwoD(width);
-        conv2 = nn.Conv2d(width, width, 3, padding: 1, bias: !batchNorm);
+        conv2 = Conv2dLayer.Create(width, width, 3, padding: 1, bias: !batchNorm);
         if (batchNorm) bn2 = Segmenter.Models.BatchNormLayer.TwoD(width);
-        conv_seg = nn.Conv2d(width, classes, 1);
+        conv_seg = Conv2dLayer.Create(width, classes, 1);
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using Segmenter.Models;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -14,7 +15,7 @@ internal sealed class TinyNet : nn.Module<Tensor, Tensor>
 
     public TinyNet(int numClasses = 3, int width = 4) : base(nameof(TinyNet))
     {
-        backbone = nn.Sequential(("conv1", nn.Conv2d(3, width, 3, padding: 1, bias: false)), ("bn1", Segmenter.Models.BatchNormLayer.TwoD(width)), ("relu", nn.ReLU()));
+        backbone = nn.Sequential(("conv1", Conv2dLayer.Create(3, width, 3, padding: 1, bias: false)), ("bn1", Segmenter.Models.BatchNormLayer.TwoD(width)), ("relu", nn.ReLU()));
         decode_head = new TinyHead(width, numClasses);
         RegisterComponents();
     }
@@ -24,12 +25,12 @@ internal sealed class TinyNet : nn.Module<Tensor, Tensor>
     private sealed class TinyHead : nn.Module<Tensor, Tensor>
     {
 #pragma warning disable IDE1006
-        private readonly Conv2d conv_seg;
+        private readonly Conv2dLayer conv_seg;
 #pragma warning restore IDE1006
 
         public TinyHead(int inChannels, int numClasses) : base(nameof(TinyHead))
         {
-            conv_seg = nn.Conv2d(inChannels, numClasses, 1);
+            conv_seg = Conv2dLayer.Create(inChannels, numClasses, 1);
             RegisterComponents();
         }
 

@@ -14,11 +14,11 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
 {
     public const int Expansion = 2;
 
-    private readonly Conv2d conv_down;
+    private readonly Conv2dLayer conv_down;
     private readonly BatchNorm bn1;
     private readonly AxialAttention hight_block;
     private readonly AxialAttention width_block;
-    private readonly Conv2d conv_up;
+    private readonly Conv2dLayer conv_up;
     private readonly BatchNorm bn2;
     private readonly nn.Module<Tensor, Tensor>? downsample;
 
@@ -33,11 +33,11 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
         int width = (int)(planes * (base_width / 64.0));
         Stride = stride;
         OutChannels = planes * Expansion;
-        conv_down = nn.Conv2d(inplanes, width, 1, bias: false);
+        conv_down = Conv2dLayer.Create(inplanes, width, 1, bias: false);
         bn1 = BatchNormLayer.TwoD(width);
         hight_block = new AxialAttention(width, width, groups: groups, kernel_size: kernel_size, span: span);
         width_block = new AxialAttention(width, width, groups: groups, kernel_size: kernel_size, stride: stride, width: true, span: span);
-        conv_up = nn.Conv2d(width, OutChannels, 1, bias: false);
+        conv_up = Conv2dLayer.Create(width, OutChannels, 1, bias: false);
         bn2 = BatchNormLayer.TwoD(OutChannels);
         this.downsample = downsample;
         RegisterComponents();
@@ -45,7 +45,7 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
 
     /// <summary>The official network's shortcut: Sequential(conv1x1(inplanes, outplanes, stride), BatchNorm2d) as <c>downsample.0/.1</c>.</summary>
     public static Sequential MakeDownsample(int inplanes, int outplanes, int stride) =>
-        nn.Sequential(nn.Conv2d(inplanes, outplanes, 1, stride: stride, bias: false), BatchNormLayer.TwoD(outplanes));
+        nn.Sequential(Conv2dLayer.Create(inplanes, outplanes, 1, stride: stride, bias: false), BatchNormLayer.TwoD(outplanes));
 
     public override Tensor forward(Tensor x)
     {

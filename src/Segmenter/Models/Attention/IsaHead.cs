@@ -21,7 +21,7 @@ public sealed class IsaHead : nn.Module<Tensor, Tensor>
     private readonly MmsegSelfAttentionBlock local_relation;
     private readonly ConvModule out_conv;
     private readonly Dropout2d? dropout;
-    private readonly Conv2d? conv_seg;
+    private readonly Conv2dLayer? conv_seg;
 
     public int InChannels { get; }
     public int Channels { get; }
@@ -54,7 +54,7 @@ public sealed class IsaHead : nn.Module<Tensor, Tensor>
         if (withClassifier)
         {
             if (dropout_ratio > 0) dropout = nn.Dropout2d(dropout_ratio);
-            conv_seg = nn.Conv2d(channels, num_classes, 1, bias: true);
+            conv_seg = Conv2dLayer.Create(channels, num_classes, 1, bias: true);
         }
         RegisterComponents();
         if (conv_seg is not null)

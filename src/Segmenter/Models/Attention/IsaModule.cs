@@ -31,10 +31,10 @@ public sealed class IsaModule : nn.Module<Tensor, Tensor>
         if (DownFactors.Count > 1)
         {
             long up = (long)DownFactors.Count * out_channels;
-            up_conv = nn.Sequential(nn.Conv2d(in_channels, up, 1, bias: false), SelfAttentionBlock2D.BnRelu(up));
+            up_conv = nn.Sequential(Conv2dLayer.Create(in_channels, up, 1, bias: false), SelfAttentionBlock2D.BnRelu(up));
             concat = 2 * up;
         }
-        conv_bn = nn.Sequential(nn.Conv2d(concat, out_channels, 1, bias: false), SelfAttentionBlock2D.BnRelu(out_channels), nn.Dropout2d(dropout));
+        conv_bn = nn.Sequential(Conv2dLayer.Create(concat, out_channels, 1, bias: false), SelfAttentionBlock2D.BnRelu(out_channels), nn.Dropout2d(dropout));
         RegisterComponents();
     }
 

@@ -15,7 +15,7 @@ public sealed class MmsegSelfAttentionBlock : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential key_project;
     private readonly Sequential query_project;
-    private readonly Conv2d value_project;
+    private readonly Conv2dLayer value_project;
     private readonly ConvModule output_project;
 
     public int InChannels { get; }
@@ -31,7 +31,7 @@ public sealed class MmsegSelfAttentionBlock : nn.Module<Tensor, Tensor>
             new ConvModule(channels, channels, 1, bnMomentum: bnMomentum, bnEps: bnEps));
         query_project = nn.Sequential(new ConvModule(in_channels, channels, 1, bnMomentum: bnMomentum, bnEps: bnEps),
             new ConvModule(channels, channels, 1, bnMomentum: bnMomentum, bnEps: bnEps));
-        value_project = nn.Conv2d(in_channels, in_channels, 1, bias: true);
+        value_project = Conv2dLayer.Create(in_channels, in_channels, 1, bias: true);
         output_project = new ConvModule(in_channels, in_channels, 1, bnMomentum: bnMomentum, bnEps: bnEps);
         RegisterComponents();
     }

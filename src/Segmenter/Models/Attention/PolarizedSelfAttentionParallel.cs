@@ -13,11 +13,11 @@ namespace Segmenter.Models.Attention;
 /// </summary>
 public sealed class PolarizedSelfAttentionParallel : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv_q_right;
-    private readonly Conv2d conv_v_right;
-    private readonly Conv2d conv_up;
-    private readonly Conv2d conv_q_left;
-    private readonly Conv2d conv_v_left;
+    private readonly Conv2dLayer conv_q_right;
+    private readonly Conv2dLayer conv_v_right;
+    private readonly Conv2dLayer conv_up;
+    private readonly Conv2dLayer conv_q_left;
+    private readonly Conv2dLayer conv_v_left;
 
     public int Inplanes { get; }
     public int Planes { get; }
@@ -29,11 +29,11 @@ public sealed class PolarizedSelfAttentionParallel : nn.Module<Tensor, Tensor>
         Inplanes = inplanes;
         Planes = planes;
         int inter = planes / 2;
-        conv_q_right = nn.Conv2d(inplanes, 1, 1, bias: false);
-        conv_v_right = nn.Conv2d(inplanes, inter, 1, bias: false);
-        conv_up = nn.Conv2d(inter, planes, 1, bias: false);
-        conv_q_left = nn.Conv2d(inplanes, inter, 1, bias: false);
-        conv_v_left = nn.Conv2d(inplanes, inter, 1, bias: false);
+        conv_q_right = Conv2dLayer.Create(inplanes, 1, 1, bias: false);
+        conv_v_right = Conv2dLayer.Create(inplanes, inter, 1, bias: false);
+        conv_up = Conv2dLayer.Create(inter, planes, 1, bias: false);
+        conv_q_left = Conv2dLayer.Create(inplanes, inter, 1, bias: false);
+        conv_v_left = Conv2dLayer.Create(inplanes, inter, 1, bias: false);
         RegisterComponents();
         PsaInit.KaimingFanIn(conv_q_right, conv_v_right, conv_q_left, conv_v_left);
     }

@@ -15,11 +15,11 @@ public sealed class PolarizedSelfAttentionSequential : nn.Module<Tensor, Tensor>
 {
     private const int Ratio = 4;
 
-    private readonly Conv2d conv_q_right;
-    private readonly Conv2d conv_v_right;
+    private readonly Conv2dLayer conv_q_right;
+    private readonly Conv2dLayer conv_v_right;
     private readonly Sequential conv_up;
-    private readonly Conv2d conv_q_left;
-    private readonly Conv2d conv_v_left;
+    private readonly Conv2dLayer conv_q_left;
+    private readonly Conv2dLayer conv_v_left;
 
     public int Inplanes { get; }
     public int Planes { get; }
@@ -34,15 +34,15 @@ public sealed class PolarizedSelfAttentionSequential : nn.Module<Tensor, Tensor>
         Planes = planes;
         int inter = planes / 2;
         int squeezed = inter / Ratio;
-        conv_q_right = nn.Conv2d(inplanes, 1, 1, bias: false);
-        conv_v_right = nn.Conv2d(inplanes, inter, 1, bias: false);
+        conv_q_right = Conv2dLayer.Create(inplanes, 1, 1, bias: false);
+        conv_v_right = Conv2dLayer.Create(inplanes, inter, 1, bias: false);
         conv_up = nn.Sequential(
-            nn.Conv2d(inter, squeezed, 1, bias: true),
+            Conv2dLayer.Create(inter, squeezed, 1, bias: true),
             nn.LayerNorm(new long[] { squeezed, 1, 1 }),
             nn.ReLU(),
-            nn.Conv2d(squeezed, planes, 1, bias: true));
-        conv_q_left = nn.Conv2d(inplanes, inter, 1, bias: false);
-        conv_v_left = nn.Conv2d(inplanes, inter, 1, bias: false);
+            Conv2dLayer.Create(squeezed, planes, 1, bias: true));
+        conv_q_left = Conv2dLayer.Create(inplanes, inter, 1, bias: false);
+        conv_v_left = Conv2dLayer.Create(inplanes, inter, 1, bias: false);
         RegisterComponents();
         PsaInit.KaimingFanIn(conv_q_right, conv_v_right, conv_q_left, conv_v_left);
     }

@@ -18,7 +18,7 @@ namespace Segmenter.Models.Attention;
 internal static class PsaBranches
 {
     /// <summary>sigmoid(up(value(x) · softmax_HW(query(x))ᵀ)), [N, C, 1, 1]: one gate per channel, to broadcast over space.</summary>
-    public static Tensor ChannelGate(Tensor x, Conv2d query, Conv2d value, nn.Module<Tensor, Tensor> up)
+    public static Tensor ChannelGate(Tensor x, Conv2dLayer query, Conv2dLayer value, nn.Module<Tensor, Tensor> up)
     {
         long n = x.shape[0], c = x.shape[1], hw = x.shape[2] * x.shape[3];
         var mask = query.forward(x).view(n, 1, hw).softmax(2);
@@ -32,7 +32,7 @@ internal static class PsaBranches
     /// sigmoid(mean(query(x)) · value(x)), [N, 1, H, W]: one gate per position, to broadcast over channels. PSA_p takes the softmax over
     /// H·W of the product; PSA_s (<paramref name="softmaxKeysFirst"/>) takes it over H·W of each value channel before.
     /// </summary>
-    public static Tensor SpatialGate(Tensor x, Conv2d query, Conv2d value, bool softmaxKeysFirst)
+    public static Tensor SpatialGate(Tensor x, Conv2dLayer query, Conv2dLayer value, bool softmaxKeysFirst)
     {
         long n = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         // mean_HW(query(x)) = query(mean_HW(x)): [N, inter, 1, 1] -> [N, 1, inter].

@@ -7,7 +7,7 @@ namespace Segmenter.Models.Attention;
 /// <summary>Official PSA <c>reset_parameters</c>: kaiming_normal (fan_in, relu) on the four query/value convs; conv_up keeps the default init.</summary>
 internal static class PsaInit
 {
-    public static void KaimingFanIn(params Conv2d[] convs)
+    public static void KaimingFanIn(params Conv2dLayer[] convs)
     {
         using var noGrad = torch.no_grad();
         foreach (var conv in convs)

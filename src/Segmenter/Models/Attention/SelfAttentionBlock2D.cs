@@ -13,7 +13,7 @@ public sealed class SelfAttentionBlock2D : nn.Module<Tensor, Tensor>
 {
     private readonly Sequential f_key;
     private readonly Sequential f_query;
-    private readonly Conv2d f_value;
+    private readonly Conv2dLayer f_value;
     private readonly Sequential W;
 
     public int InChannels { get; }
@@ -31,8 +31,8 @@ public sealed class SelfAttentionBlock2D : nn.Module<Tensor, Tensor>
         OutChannels = out_channels ?? in_channels;
         f_key = KeyOrQuery(in_channels, key_channels);
         f_query = KeyOrQuery(in_channels, key_channels);
-        f_value = nn.Conv2d(in_channels, value_channels, 1, bias: false);
-        W = nn.Sequential(nn.Conv2d(value_channels, OutChannels, 1, bias: false), BnRelu(OutChannels));
+        f_value = Conv2dLayer.Create(in_channels, value_channels, 1, bias: false);
+        W = nn.Sequential(Conv2dLayer.Create(value_channels, OutChannels, 1, bias: false), BnRelu(OutChannels));
         RegisterComponents();
     }
 
@@ -40,8 +40,8 @@ public sealed class SelfAttentionBlock2D : nn.Module<Tensor, Tensor>
     internal static Sequential BnRelu(long channels) => nn.Sequential(BatchNormLayer.TwoD(channels), nn.ReLU());
 
     private static Sequential KeyOrQuery(long inChannels, long keyChannels) => nn.Sequential(
-        nn.Conv2d(inChannels, keyChannels, 1, bias: false), BnRelu(keyChannels),
-        nn.Conv2d(keyChannels, keyChannels, 1, bias: false), BnRelu(keyChannels));
+        Conv2dLayer.Create(inChannels, keyChannels, 1, bias: false), BnRelu(keyChannels),
+        Conv2dLayer.Create(keyChannels, keyChannels, 1, bias: false), BnRelu(keyChannels));
 
     public override Tensor forward(Tensor x)
     {

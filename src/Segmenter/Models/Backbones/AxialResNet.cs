@@ -29,7 +29,7 @@ public sealed class AxialResNet : Backbone
     };
 
     private readonly Sequential? stem;
-    private readonly Conv2d? conv1;
+    private readonly Conv2dLayer? conv1;
     private readonly BatchNorm? bn1;
     private readonly MaxPool2d? maxpool;
     private readonly Sequential layer1;
@@ -65,15 +65,15 @@ public sealed class AxialResNet : Backbone
         if (inception)
         {
             stem = nn.Sequential(
-                nn.Conv2d(3, s(64), 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(s(64)), nn.ReLU(),
-                nn.Conv2d(s(64), s(64), 3, padding: 1, bias: false), BatchNormLayer.TwoD(s(64)), nn.ReLU(),
-                nn.Conv2d(s(64), s(128), 3, padding: 1, bias: false), BatchNormLayer.TwoD(s(128)), nn.ReLU());
+                Conv2dLayer.Create(3, s(64), 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(s(64)), nn.ReLU(),
+                Conv2dLayer.Create(s(64), s(64), 3, padding: 1, bias: false), BatchNormLayer.TwoD(s(64)), nn.ReLU(),
+                Conv2dLayer.Create(s(64), s(128), 3, padding: 1, bias: false), BatchNormLayer.TwoD(s(128)), nn.ReLU());
             inplanes = s(128);
             size = (inputSize - 1) / 2 + 1;
         }
         else if (ax.Stem == "conv7")
         {
-            conv1 = nn.Conv2d(3, s(64), 7, stride: 2, padding: 3, bias: false);
+            conv1 = Conv2dLayer.Create(3, s(64), 7, stride: 2, padding: 3, bias: false);
             bn1 = BatchNormLayer.TwoD(s(64));
             maxpool = nn.MaxPool2d(3, 2, 1);
             inplanes = s(64);
@@ -128,7 +128,7 @@ public sealed class AxialResNet : Backbone
         using var noGrad = torch.no_grad();
         foreach (var (name, m) in named_modules())
         {
-            if (m is Conv2d conv) nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
+            if (m is Conv2dLayer conv) nn.init.kaiming_normal_(conv.weight, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
             else if (m is Conv1d c1 && !name.EndsWith("qkv_transform", StringComparison.Ordinal))
                 nn.init.kaiming_normal_(c1.weight!, mode: nn.init.FanInOut.FanOut, nonlinearity: nn.init.NonlinearityType.ReLU);
             else if (m is BatchNorm bn) { nn.init.ones_(bn.weight); nn.init.zeros_(bn.bias); }

@@ -13,7 +13,7 @@ namespace Segmenter.Models.Backbones;
 /// </summary>
 public sealed class ResNet : Backbone
 {
-    private readonly Conv2d? conv1;
+    private readonly Conv2dLayer? conv1;
     private readonly BatchNorm? bn1;
     private readonly Sequential? stem;
     private readonly MaxPool2d maxpool;
@@ -55,13 +55,13 @@ public sealed class ResNet : Backbone
         if (cfg.DeepStem)
         {
             stem = nn.Sequential(
-                nn.Conv2d(3, 32, 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
-                nn.Conv2d(32, 32, 3, padding: 1, bias: false), BatchNormLayer.TwoD(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
-                nn.Conv2d(32, 64, 3, padding: 1, bias: false), BatchNormLayer.TwoD(64, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true));
+                Conv2dLayer.Create(3, 32, 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
+                Conv2dLayer.Create(32, 32, 3, padding: 1, bias: false), BatchNormLayer.TwoD(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
+                Conv2dLayer.Create(32, 64, 3, padding: 1, bias: false), BatchNormLayer.TwoD(64, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true));
         }
         else
         {
-            conv1 = nn.Conv2d(3, 64, 7, stride: 2, padding: 3, bias: false);
+            conv1 = Conv2dLayer.Create(3, 64, 7, stride: 2, padding: 3, bias: false);
             bn1 = BatchNormLayer.TwoD(64, eps: bnEps, momentum: bnMomentum);
         }
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
@@ -75,7 +75,7 @@ public sealed class ResNet : Backbone
             nn.Module<Tensor, Tensor>? downsample = null;
             if (stride != 1 || inplanes != planes * expansion)
                 downsample = nn.Sequential(
-                    nn.Conv2d(inplanes, planes * expansion, 1, stride: stride, bias: false),
+                    Conv2dLayer.Create(inplanes, planes * expansion, 1, stride: stride, bias: false),
                     BatchNormLayer.TwoD(planes * expansion, eps: bnEps, momentum: bnMomentum));
             var layers = new List<nn.Module<Tensor, Tensor>>();
             for (int i = 0; i < count; i++)
@@ -127,11 +127,11 @@ public sealed class ResNet : Backbone
     private void InitWeights(bool zeroInitResidual)
     {
         using var noGrad = torch.no_grad();
-        var convs = new List<Conv2d>();
+        var convs = new List<Conv2dLayer>();
         var bns = new List<BatchNorm>();
         void Collect(nn.Module m)
         {
-            if (m is Conv2d c) convs.Add(c);
+            if (m is Conv2dLayer c) convs.Add(c);
             else if (m is BatchNorm b) bns.Add(b);
         }
         if (stem is not null) foreach (var m in stem.children()) Collect(m);

@@ -16,10 +16,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
 {
     public const int Expansion = 1;
 
-    private readonly Conv2d conv1;
+    private readonly Conv2dLayer conv1;
     private readonly BatchNorm bn1;
     private readonly nn.Module<Tensor, Tensor>? deattn;
-    private readonly Conv2d conv2;
+    private readonly Conv2dLayer conv2;
     private readonly BatchNorm bn2;
     private readonly nn.Module<Tensor, Tensor>? downsample;
 
@@ -28,10 +28,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     {
         Stride = stride;
         Dilation = dilation;
-        conv1 = nn.Conv2d(inplanes, planes, 3, stride: stride, padding: dilation, dilation: dilation, bias: false);
+        conv1 = Conv2dLayer.Create(inplanes, planes, 3, stride: stride, padding: dilation, dilation: dilation, bias: false);
         bn1 = BatchNormLayer.TwoD(planes, eps: bnEps, momentum: bnMomentum);
         deattn = attention?.Invoke(planes);
-        conv2 = nn.Conv2d(planes, planes, 3, padding: 1, bias: false);
+        conv2 = Conv2dLayer.Create(planes, planes, 3, padding: 1, bias: false);
         bn2 = BatchNormLayer.TwoD(planes, eps: bnEps, momentum: bnMomentum);
         this.downsample = downsample;
         RegisterComponents();
@@ -64,12 +64,12 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
 {
     public const int Expansion = 4;
 
-    private readonly Conv2d conv1;
+    private readonly Conv2dLayer conv1;
     private readonly BatchNorm bn1;
-    private readonly Conv2d conv2;
+    private readonly Conv2dLayer conv2;
     private readonly BatchNorm bn2;
     private readonly nn.Module<Tensor, Tensor>? deattn;
-    private readonly Conv2d conv3;
+    private readonly Conv2dLayer conv3;
     private readonly BatchNorm bn3;
     private readonly nn.Module<Tensor, Tensor>? downsample;
 
@@ -79,12 +79,12 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
         Stride = stride;
         Dilation = dilation;
         int width = planes;
-        conv1 = nn.Conv2d(inplanes, width, 1, bias: false);
+        conv1 = Conv2dLayer.Create(inplanes, width, 1, bias: false);
         bn1 = BatchNormLayer.TwoD(width, eps: bnEps, momentum: bnMomentum);
-        conv2 = nn.Conv2d(width, width, 3, stride: stride, padding: dilation, dilation: dilation, bias: false);
+        conv2 = Conv2dLayer.Create(width, width, 3, stride: stride, padding: dilation, dilation: dilation, bias: false);
         bn2 = BatchNormLayer.TwoD(width, eps: bnEps, momentum: bnMomentum);
         deattn = attention?.Invoke(width);
-        conv3 = nn.Conv2d(width, planes * Expansion, 1, bias: false);
+        conv3 = Conv2dLayer.Create(width, planes * Expansion, 1, bias: false);
         bn3 = BatchNormLayer.TwoD(planes * Expansion, eps: bnEps, momentum: bnMomentum);
         this.downsample = downsample;
         RegisterComponents();

@@ -10,7 +10,7 @@ namespace Segmenter.Models.Heads;
 /// </summary>
 public sealed class ConvModule : nn.Module<Tensor, Tensor>
 {
-    private readonly Conv2d conv;
+    private readonly Conv2dLayer conv;
     private readonly BatchNorm? bn;
     private readonly bool _relu;
     private readonly int _stride, _padding, _dilation, _groups;
@@ -19,7 +19,7 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
         int groups = 1, bool norm = true, bool relu = true, double bnMomentum = 0.1, double bnEps = 1e-5)
         : base(nameof(ConvModule))
     {
-        conv = nn.Conv2d(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation,
+        conv = Conv2dLayer.Create(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation,
             groups: groups, bias: !norm);
         if (norm) bn = BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum);
         _relu = relu;

@@ -11,7 +11,7 @@ namespace Segmenter.Models.Heads;
 public abstract class DecodeHead : nn.Module<Tensor[], Tensor>
 {
     protected readonly Dropout2d? dropout;
-    protected readonly Conv2d conv_seg;
+    protected readonly Conv2dLayer conv_seg;
 
     protected DecodeHead(string name, int channels, int numClasses, double dropoutRatio, bool alignCorners) : base(name)
     {
@@ -22,7 +22,7 @@ public abstract class DecodeHead : nn.Module<Tensor[], Tensor>
         NumClasses = numClasses;
         AlignCorners = alignCorners;
         if (dropoutRatio > 0) dropout = nn.Dropout2d(dropoutRatio);
-        conv_seg = nn.Conv2d(channels, numClasses, 1);
+        conv_seg = Conv2dLayer.Create(channels, numClasses, 1);
         using var noGrad = torch.no_grad();
         nn.init.normal_(conv_seg.weight, 0, 0.01);
         nn.init.zeros_(conv_seg.bias!);

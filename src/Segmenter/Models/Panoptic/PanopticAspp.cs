@@ -21,10 +21,10 @@ public sealed class PanopticAspp : nn.Module<Tensor, Tensor>
         convs = new ModuleList<nn.Module<Tensor, Tensor>>();
         convs.Add(PanopticConvs.Conv1x1BnRelu(inChannels, outChannels, bnMomentum, bnEps));
         foreach (var r in atrousRates)
-            convs.Add(nn.Sequential(nn.Conv2d(inChannels, outChannels, 3, padding: r, dilation: r, bias: false),
+            convs.Add(nn.Sequential(Conv2dLayer.Create(inChannels, outChannels, 3, padding: r, dilation: r, bias: false),
                 BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU()));
         convs.Add(new AsppPooling(inChannels, outChannels));
-        project = nn.Sequential(nn.Conv2d(5 * outChannels, outChannels, 1, bias: false),
+        project = nn.Sequential(Conv2dLayer.Create(5 * outChannels, outChannels, 1, bias: false),
             BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU(), nn.Dropout(0.5));
         RegisterComponents();
     }
@@ -43,7 +43,7 @@ public sealed class PanopticAspp : nn.Module<Tensor, Tensor>
 
         public AsppPooling(int inChannels, int outChannels) : base("ASPPPooling")
         {
-            aspp_pooling = nn.Sequential(nn.AdaptiveAvgPool2d(1), nn.Conv2d(inChannels, outChannels, 1, bias: false), nn.ReLU());
+            aspp_pooling = nn.Sequential(nn.AdaptiveAvgPool2d(1), Conv2dLayer.Create(inChannels, outChannels, 1, bias: false), nn.ReLU());
             RegisterComponents();
         }
 

@@ -12,12 +12,12 @@ namespace Segmenter.Models.Panoptic;
 public static class PanopticConvs
 {
     public static Sequential BasicConv(long inPlanes, long outPlanes, long kernel, long padding, long groups, double bnMomentum, double bnEps) =>
-        nn.Sequential(nn.Conv2d(inPlanes, outPlanes, kernel, padding: padding, groups: groups, bias: false),
+        nn.Sequential(Conv2dLayer.Create(inPlanes, outPlanes, kernel, padding: padding, groups: groups, bias: false),
             BatchNormLayer.TwoD(outPlanes, eps: bnEps, momentum: bnMomentum), nn.ReLU());
 
     public static Sequential DepthwiseSeparableConv(long inPlanes, long outPlanes, long kernel, long padding, double bnMomentum, double bnEps) =>
         nn.Sequential(BasicConv(inPlanes, inPlanes, kernel, padding, inPlanes, bnMomentum, bnEps),
-            nn.Conv2d(inPlanes, outPlanes, 1, bias: false), BatchNormLayer.TwoD(outPlanes, eps: bnEps, momentum: bnMomentum), nn.ReLU());
+            Conv2dLayer.Create(inPlanes, outPlanes, 1, bias: false), BatchNormLayer.TwoD(outPlanes, eps: bnEps, momentum: bnMomentum), nn.ReLU());
 
     /// <summary>The decoder's fuse conv and the heads' first conv: stacked_conv(kernel 5, num_stack 1, padding 2, depthwise separable).</summary>
     public static Sequential Fuse5x5(long inPlanes, long outPlanes, double bnMomentum, double bnEps) =>
@@ -25,7 +25,7 @@ public static class PanopticConvs
 
     /// <summary>Conv1x1 (no bias) + BN + ReLU, the low-level projection and the 1x1 ASPP branch.</summary>
     public static Sequential Conv1x1BnRelu(long inPlanes, long outPlanes, double bnMomentum, double bnEps) =>
-        nn.Sequential(nn.Conv2d(inPlanes, outPlanes, 1, bias: false), BatchNormLayer.TwoD(outPlanes, eps: bnEps, momentum: bnMomentum), nn.ReLU());
+        nn.Sequential(Conv2dLayer.Create(inPlanes, outPlanes, 1, bias: false), BatchNormLayer.TwoD(outPlanes, eps: bnEps, momentum: bnMomentum), nn.ReLU());
 
     /// <summary>The reference decoder init: every conv N(0, 0.001) (biases 0), BN weight 1 / bias 0.</summary>
     public static void InitDecoder(nn.Module module)
@@ -33,7 +33,7 @@ public static class PanopticConvs
         using var noGrad = torch.no_grad();
         foreach (var (_, m) in module.named_modules())
         {
-            if (m is Conv2d conv)
+            if (m is Conv2dLayer conv)
             {
                 nn.init.normal_(conv.weight, 0, 0.001);
                 if (conv.bias is not null) nn.init.zeros_(conv.bias);

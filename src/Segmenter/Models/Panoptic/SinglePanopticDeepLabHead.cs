@@ -20,7 +20,7 @@ public sealed class SinglePanopticDeepLabHead : nn.Module<Tensor, Dictionary<str
         classifier = new ModuleDict<Sequential>();
         foreach (var (key, n) in outputs)
             classifier.Add((key, nn.Sequential(PanopticConvs.Fuse5x5(decoderChannels, headChannels, bnMomentum, bnEps),
-                nn.Conv2d(headChannels, n, 1))));
+                Conv2dLayer.Create(headChannels, n, 1))));
         _keys = outputs.Select(o => o.Key).ToArray();
         RegisterComponents();
     }
