@@ -24,5 +24,5 @@ public sealed class Conv2dLayer : Convolution
         long dilation = 1, long groups = 1, bool bias = true) =>
         new(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias);
 
-    public override Tensor forward(Tensor input) => OneDnnConvGuard.Conv2d(input, weight!, bias, stride, padding, dilation, groups);
+    public override Tensor forward(Tensor input) => OneDnnConvGuard.Conv2d(input, weight!, bias, stride, padding!, dilation, groups);
 }
