@@ -28,11 +28,15 @@ public static class BenchCommand
         var keyChannels = new Option<int>("--key-channels") { Description = "Attention key/query width for --compare-heads (isa_channels 256).", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch") { Description = "Batch size for --compare-heads.", DefaultValueFactory = _ => 1 };
         var rounds = new Option<int>("--rounds") { Description = "With --compare-attention: run the variants in this many interleaved rounds (--iters each) and average, so drift in machine load touches every variant alike.", DefaultValueFactory = _ => 1 };
+        var predict = new Option<bool>("--predict") { Description = "Time inference instead of training: images/s and p50/p95 latency per engine (--engines), argmax agreement with the first." };
+        var size = new Option<string>("--size") { Description = "Input size HxW for --predict.", DefaultValueFactory = _ => "512x512" };
+        var engines = new Option<string>("--engines") { Description = "Engines for --predict, compared to the first: torch (fp32), torch-bf16, onnxruntime.", DefaultValueFactory = _ => "torch,torch-bf16" };
+        var weights = new Option<string?>("--weights") { Description = "Weights for --predict (.ckpt, .safetensors, .pth); random when absent (speed does not depend on them, agreement does)." };
         var json = new Option<string?>("--json") { Description = "Also write the model variants' results (step, phases, data, memory, parameters, MACs) as JSON here, for scripts." };
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
-            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds,
+            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, predict, size, engines, weights,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -65,6 +69,16 @@ public static class BenchCommand
                 ?? throw new SegmenterException("no config given", "--config", "pass --config <yaml>, or use --compare-block or --compare-heads");
             var overrides = (parse.GetValue(cfgOptions) ?? []).ToList();
             if (parse.GetValue(device) is { } d) overrides.Add($"train.device={d}");
+            if (parse.GetValue(predict))
+            {
+                var (h, w) = HeadBenchmark.ParseSizes(parse.GetValue(size)!).Single();
+                var engineList = parse.GetValue(engines)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var predictResults = PredictBenchmark.Run(ConfigLoader.Load(path, overrides), parse.GetValue(weights), h, w, engineList,
+                    parse.GetValue(iters), parse.GetValue(warmup), parse.GetValue(batch), parse.GetValue(rounds));
+                Console.WriteLine(PredictBenchmark.Format(predictResults));
+                if (parse.GetValue(json) is { } predictJson) IO.AtomicFile.WriteAllText(predictJson, PredictBenchmark.ToJson(predictResults));
+                return 0;
+            }
             if (parse.GetValue(replicas) is { } n) overrides.Add($"train.replicas={n}");
             var marks = parse.GetValue(rssAt)?.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
             var variants = parse.GetValue(attention)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [];
