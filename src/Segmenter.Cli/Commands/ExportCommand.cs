@@ -2,6 +2,7 @@ using System.CommandLine;
 using Segmenter.IO;
 using Segmenter.Training;
 using Serilog;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Cli.Commands;
 

@@ -3,6 +3,7 @@ using Segmenter.Config;
 using Segmenter.Logging;
 using Segmenter.Training;
 using Serilog;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Cli.Commands;
 

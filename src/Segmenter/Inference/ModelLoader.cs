@@ -3,6 +3,7 @@ using Segmenter.Models;
 using Segmenter.Models.Segmentors;
 using Segmenter.Training;
 using TorchSharp;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Inference;
 

@@ -9,6 +9,7 @@ using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
 using Segmenter.Training.Optim;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Training;
 

@@ -41,7 +41,7 @@ public class PanopticCliTests
         (code, var stdout, err) = CliRunner.Run(["eval", "--config", config, "--checkpoint", weights, "--pred-dir", pred, "--out", evalJson, .. overrides]);
         Assert.True(code == 0, err);
         Assert.Contains("mIoU (semantic branch)", stdout);
-        using (var best = Segmenter.Training.Checkpointer.Load(weights))
+        using (var best = Segmenter.Checkpoints.Checkpointer.Load(weights))
             Assert.Equal((double)JsonNode.Parse(best.ExtraJson)!["best_PQ"]!, (double)JsonNode.Parse(File.ReadAllText(evalJson))!["summary"]!["All"]!["pq"]!, 1e-9);
 
         var metricsJson = Path.Combine(dir, "metrics.json");

@@ -2,6 +2,7 @@ using Segmenter.Config;
 using Segmenter.Data.Synth;
 using Segmenter.Training;
 using TorchSharp;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.EndToEnd;
 

@@ -4,6 +4,7 @@ using Segmenter.Evaluation;
 using Segmenter.Models;
 using Segmenter.Training;
 using Xunit.Abstractions;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.EndToEnd;
 

@@ -7,6 +7,7 @@ using TorchSharp;
 using Xunit.Abstractions;
 using static Segmenter.Tests.Models.ModelTestUtil;
 using static TorchSharp.torch;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.Models;
 

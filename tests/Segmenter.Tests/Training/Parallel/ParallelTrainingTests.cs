@@ -1,6 +1,7 @@
 using Segmenter.Config;
 using Segmenter.Tests.EndToEnd;
 using Segmenter.Training;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.Training.Parallel;
 

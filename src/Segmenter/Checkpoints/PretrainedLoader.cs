@@ -1,9 +1,12 @@
+using Segmenter.Training.Optim;
+using Segmenter.Models;
+using Segmenter.Training;
 using Segmenter.IO;
 using Segmenter.Models.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Segmenter.Models;
+namespace Segmenter.Checkpoints;
 
 /// <summary>
 /// What a weight import did: the keys the model has but the file lacked (they keep their fresh init, e.g. the

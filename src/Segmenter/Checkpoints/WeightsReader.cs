@@ -1,6 +1,9 @@
+using Segmenter.Training.Optim;
+using Segmenter.Models;
+using Segmenter.Training;
 using Segmenter.IO;
 
-namespace Segmenter.Training;
+namespace Segmenter.Checkpoints;
 
 /// <summary>
 /// The one reader of model weights for eval, predict, export and the embedding API, for every task: a training

@@ -4,8 +4,9 @@ using Segmenter.Models.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Segmenter.Tests.Models.ModelTestUtil;
+using Segmenter.Checkpoints;
 
-namespace Segmenter.Tests.Models;
+namespace Segmenter.Tests.Checkpoints;
 
 public class PretrainedLoaderTests
 {

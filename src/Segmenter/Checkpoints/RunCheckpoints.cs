@@ -1,10 +1,12 @@
+using Segmenter.Models;
+using Segmenter.Training;
 using System.Text.Json;
 using Segmenter.Config;
 using Serilog;
 using static TorchSharp.torch;
 using Segmenter.Training.Optim;
 
-namespace Segmenter.Training;
+namespace Segmenter.Checkpoints;
 
 /// <summary>
 /// The checkpoint side of a training loop, shared by <see cref="Trainer"/> and <see cref="PanopticTrainer"/>:

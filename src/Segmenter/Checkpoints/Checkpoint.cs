@@ -1,9 +1,11 @@
+using Segmenter.Models;
+using Segmenter.Training;
 using Segmenter.Config;
 using TorchSharp;
 using static TorchSharp.torch;
 using Segmenter.Training.Optim;
 
-namespace Segmenter.Training;
+namespace Segmenter.Checkpoints;
 
 /// <summary>
 /// Everything needed to continue a run bit-identically: the model state dict (parameters and buffers, incl. BN

@@ -1,10 +1,13 @@
+using Segmenter.Training.Optim;
+using Segmenter.Models;
+using Segmenter.Training;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Segmenter.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Segmenter.Training;
+namespace Segmenter.Checkpoints;
 
 /// <summary>
 /// Writes and finds checkpoints in a work dir. Each is one safetensors file written atomically (temp, flush,

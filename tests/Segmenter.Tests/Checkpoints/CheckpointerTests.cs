@@ -1,3 +1,4 @@
+using Segmenter.Tests.Training;
 using Segmenter.Tests.Training.Optim;
 using Segmenter.Config;
 using Segmenter.IO;
@@ -5,8 +6,9 @@ using Segmenter.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using Segmenter.Training.Optim;
+using Segmenter.Checkpoints;
 
-namespace Segmenter.Tests.Training;
+namespace Segmenter.Tests.Checkpoints;
 
 [Collection("cli")] // uses the process-global torch RNG: must not run beside other tests
 public class CheckpointerTests
