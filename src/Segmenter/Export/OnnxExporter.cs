@@ -33,6 +33,20 @@ public static class OnnxExporter
         return g.Build(Metadata(options, "semantic", model.NumClasses, model.DecodeHead.AlignCorners, "logits"));
     }
 
+    public static ModelProto Export(PanopticDeepLab model, OnnxExportOptions options)
+    {
+        model.eval();
+        using var noGrad = no_grad();
+        var g = new OnnxGraphBuilder();
+        var image = Preprocess(g, options);
+        var (sem, center, offset) = model.EmitOnnx(g, image);
+        var (h, w) = SpatialDims(options);
+        g.AddOutput(sem, "semantic", TensorProto.Types.DataType.Float, "batch", model.NumClasses, h, w);
+        g.AddOutput(center, "center", TensorProto.Types.DataType.Float, "batch", 1, h, w);
+        g.AddOutput(offset, "offset", TensorProto.Types.DataType.Float, "batch", 2, h, w);
+        return g.Build(Metadata(options, "panoptic", model.NumClasses, true, "semantic,center,offset"));
+    }
+
     public static void Save(ModelProto model, string path)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path));

@@ -136,6 +136,7 @@ public sealed class OnnxGraphBuilder
     /// <summary>A 1-D int64 constant (shared between uses).</summary>
     public string Int64Const(params long[] values)
     {
+        // An empty list is the shape of a scalar (Reshape to rank 0).
         var key = string.Join(",", values);
         if (_int64Consts.TryGetValue(key, out var existing)) return existing;
         var name = Fresh("const_i64");
@@ -164,6 +165,47 @@ public sealed class OnnxGraphBuilder
     public string Concat(long axis, params string[] xs) => Node("Concat", xs, "concat", [Attr("axis", axis)]);
     public string Transpose(string x, params long[] perm) => Node("Transpose", [x], "transpose", [Attr("perm", perm)]);
     public string Cast(string x, TensorProto.Types.DataType to) => Node("Cast", [x], "cast", [Attr("to", (long)to)]);
+
+    public string Einsum(string equation, params string[] xs) => Node("Einsum", xs, "einsum", [Attr("equation", equation)]);
+    public string ReduceSum(string x, long axis, bool keepDims) =>
+        Node("ReduceSum", [x, Int64Const(axis)], "reducesum", [Attr("keepdims", keepDims ? 1L : 0L)]);
+    public string Unsqueeze(string x, params long[] axes) => Node("Unsqueeze", [x, Int64Const(axes)], "unsqueeze");
+    public string Gather(string x, string indices, long axis) => Node("Gather", [x, indices], "gather", [Attr("axis", axis)]);
+    public string AveragePool(string x, long kernel, long stride) =>
+        Node("AveragePool", [x], "avgpool", [Attr("kernel_shape", [kernel, kernel]), Attr("strides", [stride, stride])]);
+
+    /// <summary>0, 1, …, n−1 (int64 1-D) for a length held in a 1-element int64 value.</summary>
+    public string Range(string length1)
+    {
+        var n = Node("Reshape", [length1, Int64Const()], "len_scalar");
+        return Node("Range", [Int64Scalar(0), n, Int64Scalar(1)], "range");
+    }
+
+    /// <summary>A rank-0 int64 constant.</summary>
+    public string Int64Scalar(long value)
+    {
+        var key = "scalar:" + value;
+        if (_int64Consts.TryGetValue(key, out var existing)) return existing;
+        var name = Fresh("const_i64_scalar");
+        var tp = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tp.RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(new[] { value }.AsSpan()));
+        _graph.Initializer.Add(tp);
+        _int64Consts[key] = name;
+        return name;
+    }
+
+    /// <summary>Split along <paramref name="axis"/> into pieces of the given sizes (Split-13: sizes as an input).</summary>
+    public string[] Split(string x, long axis, params long[] sizes)
+    {
+        var outputs = sizes.Select(_ => Fresh("split")).ToArray();
+        var node = new NodeProto { OpType = "Split", Name = Fresh("n_split") };
+        node.Input.Add(x);
+        node.Input.Add(Int64Const(sizes));
+        node.Output.AddRange(outputs);
+        node.Attribute.Add(Attr("axis", axis));
+        _graph.Node.Add(node);
+        return outputs;
+    }
 
     /// <summary>Reshape to a constant shape (0 = keep that input dim, -1 = infer), as torch's view.</summary>
     public string Reshape(string x, params long[] shape) => Node("Reshape", [x, Int64Const(shape)], "reshape");
@@ -219,12 +261,13 @@ public sealed class OnnxGraphBuilder
     private static double BatchNormEps(BatchNorm bn) => bn.eps;
 
     /// <summary>A BatchNorm with no convolution before it: Mul + Add with the folded per-channel affine.</summary>
-    public string BatchNorm(string x, BatchNorm bn)
+    public string BatchNorm(string x, BatchNorm bn, int rank = 4)
     {
         using var scope = NewDisposeScope();
         var (scale, shift) = FoldedAffine(bn);
         long c = scale.shape[0];
-        return Add(Mul(x, Initializer(scale.view(1, c, 1, 1), "bn.scale")), Initializer(shift.view(1, c, 1, 1), "bn.shift"));
+        long[] shape = [1, c, .. Enumerable.Repeat(1L, rank - 2)];
+        return Add(Mul(x, Initializer(scale.view(shape), "bn.scale")), Initializer(shift.view(shape), "bn.shift"));
     }
 
     /// <summary>

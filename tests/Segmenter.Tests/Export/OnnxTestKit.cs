@@ -24,6 +24,19 @@ internal static class OnnxTestKit
             else if (p.dim() == 1 && name.Contains("bn") && name.EndsWith("bias")) p.copy_(randn(p.shape, generator: gen) * 0.1);
     }
 
+    /// <summary>He-normal weights for every Conv2dLayer (the panoptic decoder's N(0, 0.001) init gives near-zero outputs that test little).</summary>
+    public static void RandomiseConvs(nn.Module model, long seed)
+    {
+        var gen = new Generator((ulong)seed);
+        using var noGrad = no_grad();
+        foreach (var (_, m) in model.named_modules())
+            if (m is Segmenter.Models.Conv2dLayer conv)
+            {
+                long fanIn = conv.weight!.shape[1] * conv.weight.shape[2] * conv.weight.shape[3];
+                conv.weight.copy_(randn(conv.weight.shape, generator: gen) * Math.Sqrt(2.0 / fanIn));
+            }
+    }
+
     /// <summary>An un-normalised RGB image [n, 3, h, w] with values 0..255 (what the ONNX graph takes).</summary>
     public static Tensor RawImage(long n, long h, long w, long seed) =>
         randint(0, 256, [n, 3, h, w], generator: new Generator((ulong)seed)).to(ScalarType.Float32);
