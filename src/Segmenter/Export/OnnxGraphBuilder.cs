@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using Google.Protobuf;
 using Onnx;
 using Segmenter.Models;
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -173,6 +174,17 @@ public sealed class OnnxGraphBuilder
     public string Gather(string x, string indices, long axis) => Node("Gather", [x, indices], "gather", [Attr("axis", axis)]);
     public string AveragePool(string x, long kernel, long stride) =>
         Node("AveragePool", [x], "avgpool", [Attr("kernel_shape", [kernel, kernel]), Attr("strides", [stride, stride])]);
+
+    /// <summary>Zero padding of the last two axes of an NCHW value: begin/end pads as int64 [1] values.</summary>
+    public string PadHw(string x, string top, string left, string bottom, string right)
+    {
+        var zero = Int64Const(0, 0);
+        return Node("Pad", [x, Concat(0, zero, top, left, zero, bottom, right)], "pad", [Attr("mode", "constant")]);
+    }
+
+    /// <summary>Slice [starts, ends) along <paramref name="axes"/> (starts/ends as int64 1-D values).</summary>
+    public string Slice(string x, string starts, string ends, params long[] axes) =>
+        Node("Slice", [x, starts, ends, Int64Const(axes)], "slice");
 
     /// <summary>0, 1, …, n−1 (int64 1-D) for a length held in a 1-element int64 value.</summary>
     public string Range(string length1)

@@ -57,7 +57,7 @@ public sealed class OnnxRuntimeModel : IDisposable
     /// <summary>Runs the graph on a [N, 3, H, W] image; returns every output (name → float32 CPU tensor) in graph order.</summary>
     public Dictionary<string, Tensor> Run(Tensor image)
     {
-        if (image.dim() != 4 || image.shape[1] != 3)
+        if (image.dim() != 4)
             throw new ArgumentException($"expected an [N, 3, H, W] image, got [{string.Join(", ", image.shape)}]");
         if (FixedSize is { } fixedSize && (image.shape[2] != fixedSize.H || image.shape[3] != fixedSize.W))
             throw new SegmenterException($"the model was exported for {fixedSize.H}x{fixedSize.W} inputs but got {image.shape[2]}x{image.shape[3]}",

@@ -43,7 +43,10 @@ public sealed class OnnxPanopticExportTests(ITestOutputHelper log)
         var dir = TestPaths.NewTempDir("onnx");
         manual_seed(21);
         using var model = ModelFactory.CreatePanoptic(cfg, inputSize);
-        RandomiseConvs(model, 21);
+        // He-normal decoder convs (their N(0, 0.001) init makes every output near zero). The Axial backbone keeps its
+        // own init: with random 3x3-free blocks at He scale its attention logits grow so large that the softmax becomes
+        // ill-conditioned and float32 rounding alone (any two implementations) moves the logits by percents.
+        RandomiseConvs(cfg.Backbone.Type == "axial_resnet" ? model.Decoder : model, 21);
         RandomiseBatchNorms(model, 21);
         model.eval();
         var path = Path.Combine(dir, "panoptic.onnx");

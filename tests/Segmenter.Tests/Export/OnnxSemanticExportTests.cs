@@ -46,6 +46,19 @@ public sealed class OnnxSemanticExportTests(ITestOutputHelper log)
         CheckSemantic(cfg, 64, 64, dynamic: false, seed: 12, extraSizes: []);
     }
 
+    [Fact]
+    public void IsaHeadWithPaddedGroupsMatchesTorchSharp()
+    {
+        // 64x64 at output stride 8 is an 8x8 feature; groups of 3x3 make the interlacing pad it to 9x9 and crop back.
+        var cfg = new ModelConfig
+        {
+            NumClasses = 5,
+            Backbone = ModelTestUtil.Backbone(18, 8),
+            DecodeHead = new DecodeHeadConfig { Type = "isa", InIndex = 3, Channels = 16, IsaChannels = 8, DownFactor = [3, 3] },
+        };
+        CheckSemantic(cfg, 64, 64, dynamic: true, seed: 13, extraSizes: [(48, 80)]);
+    }
+
     private void CheckSemantic(ModelConfig cfg, int h, int w, bool dynamic, long seed, (int H, int W)[] extraSizes)
     {
         var dir = TestPaths.NewTempDir("onnx");
@@ -67,7 +80,7 @@ public sealed class OnnxSemanticExportTests(ITestOutputHelper log)
             Tensor expected;
             using (no_grad()) expected = model.Logits(Normalise(raw));
             var actual = seg.Logits(raw);
-            AssertClose(expected, actual, $"{cfg.Backbone.Attention.Type}/{cfg.Backbone.Attention.Layout} {ih}x{iw}", log);
+            AssertClose(expected, actual, $"{cfg.DecodeHead.Type} R{cfg.Backbone.Depth} psa={cfg.Backbone.Attention.Type}/{cfg.Backbone.Attention.Layout} {ih}x{iw}", log);
         }
     }
 
