@@ -59,6 +59,18 @@ public sealed class OnnxSemanticExportTests(ITestOutputHelper log)
         CheckSemantic(cfg, 64, 64, dynamic: true, seed: 13, extraSizes: [(48, 80)]);
     }
 
+    [Fact]
+    public void FcnDecodeHeadMatchesTorchSharp()
+    {
+        var cfg = new ModelConfig
+        {
+            NumClasses = 3,
+            Backbone = ModelTestUtil.Backbone(18, 8),
+            DecodeHead = new DecodeHeadConfig { Type = "fcn", InIndex = 3, Channels = 16 },
+        };
+        CheckSemantic(cfg, 64, 64, dynamic: false, seed: 14, extraSizes: []);
+    }
+
     private void CheckSemantic(ModelConfig cfg, int h, int w, bool dynamic, long seed, (int H, int W)[] extraSizes)
     {
         var dir = TestPaths.NewTempDir("onnx");
