@@ -17,12 +17,18 @@ public static class PanopticPredictor
 {
     public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device)
     {
+        model.eval();
+        return Run(model.Predict, cfg, classes, input, outDir, device);
+    }
+
+    /// <summary>As above with any forward pass (ONNX Runtime: <see cref="OnnxPanopticModel.Predict"/> with cfg's mean 0 / std 1).</summary>
+    public static int Run(PanopticForward model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device)
+    {
         var inputs = Predictor.ListInputs(input);
         var pngDir = Path.Combine(Path.GetFullPath(outDir), "panoptic");
         Directory.CreateDirectory(pngDir);
         var post = new PanopticPostProcessor(classes.IsThing, PanopticInference.PostProcessOptions(cfg.Model.Panoptic));
         var transform = new TestTransform(cfg.Data);
-        model.eval();
         var images = new JsonArray();
         var annotations = new JsonArray();
         foreach (var path in inputs)

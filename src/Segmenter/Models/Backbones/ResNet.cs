@@ -1,4 +1,5 @@
 using Segmenter.Config;
+using Segmenter.Export;
 using Segmenter.Models.Attention;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -11,7 +12,7 @@ namespace Segmenter.Models.Backbones;
 /// no `fc`), an optional mmseg V1c deep stem (`stem.*`), torchvision's dilation logic for output stride 8/16,
 /// optional multi-grid on layer4 and optional PSA (`deattn`) in every block. Returns layer1..layer4 outputs.
 /// </summary>
-public sealed class ResNet : Backbone
+public sealed class ResNet : Backbone, IOnnxBackbone
 {
     private readonly Conv2dLayer? conv1;
     private readonly BatchNorm? bn1;
@@ -120,6 +121,16 @@ public sealed class ResNet : Backbone
         Tensor[] outs = [c1, c2, c3, c4];
         foreach (var t in outs) t.MoveToOuterDisposeScope();
         return outs;
+    }
+
+    public string[] EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var y = stem is not null ? g.Emit(stem, x) : g.Relu(conv1!.EmitOnnx(g, x, bn1));
+        y = g.Emit(maxpool, y);
+        var c1 = g.Emit(layer1, y);
+        var c2 = g.Emit(layer2, c1);
+        var c3 = g.Emit(layer3, c2);
+        return [c1, c2, c3, g.Emit(layer4, c3)];
     }
 
     /// <summary>torchvision init: kaiming normal (fan_out, relu) for the network's own convs, BN 1/0, optional
