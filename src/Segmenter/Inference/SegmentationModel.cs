@@ -11,7 +11,7 @@ namespace Segmenter.Inference;
 
 /// <summary>
 /// A trained model for .NET applications, independent of the CLI: load once (config + a checkpoint, safetensors or
-/// PyTorch .pth), then predict from an image file, encoded bytes, decoded pixels or a tensor, from any number of threads.
+/// PyTorch .pth on TorchSharp, or an ONNX model from `segment export --format onnx` on ONNX Runtime), then predict from an image file, encoded bytes, decoded pixels or a tensor, from any number of threads.
 /// It runs the code `segment predict` runs (the config's test pipeline, whole or sliding window, TTA, Panoptic-DeepLab
 /// post-processing), so both give the same maps.
 /// <code>
@@ -25,7 +25,8 @@ namespace Segmenter.Inference;
 public sealed class SegmentationModel : IDisposable
 {
     private readonly Segmentor? _semantic;
-    private readonly PanopticDeepLab? _panoptic;
+    private readonly PanopticForward? _panoptic;
+    private readonly IDisposable? _panopticOwner;
     private readonly PanopticClassMap? _classes;
     private readonly PanopticPostProcessor? _post;
     private readonly TestTransform _transform;
@@ -33,12 +34,13 @@ public sealed class SegmentationModel : IDisposable
     private readonly SemaphoreSlim _gate;
     private bool _disposed;
 
-    private SegmentationModel(ExperimentConfig cfg, Segmentor? semantic, PanopticDeepLab? panoptic, PanopticClassMap? classes,
-        Device device, int maxConcurrency)
+    private SegmentationModel(ExperimentConfig cfg, Segmentor? semantic, PanopticForward? panoptic, IDisposable? panopticOwner,
+        PanopticClassMap? classes, Device device, int maxConcurrency)
     {
         Config = cfg;
         _semantic = semantic;
         _panoptic = panoptic;
+        _panopticOwner = panopticOwner;
         _classes = classes;
         _device = device;
         _transform = new TestTransform(cfg.Data);
@@ -74,10 +76,44 @@ public sealed class SegmentationModel : IDisposable
             // Categories (ids, names, thing/stuff) come from the config's validation json, as in `segment predict`.
             var classes = PanopticTrainer.CreateDataset(cfg, train: false).Classes;
             var (panoptic, device) = PanopticTrainer.LoadModel(cfg, weightsPath);
-            return new SegmentationModel(cfg, null, panoptic, classes, device, maxConcurrency);
+            return new SegmentationModel(cfg, null, panoptic.Predict, panoptic, classes, device, maxConcurrency);
         }
         var (model, dev) = ModelLoader.Load(cfg, weightsPath);
-        return new SegmentationModel(cfg, model, null, null, dev, maxConcurrency);
+        return new SegmentationModel(cfg, model, null, null, null, dev, maxConcurrency);
+    }
+
+    /// <summary>
+    /// Loads an ONNX model (`segment export --format onnx`) on ONNX Runtime (CPU), with the config it was trained with
+    /// for the test pipeline and class names. The same pre- and post-processing as the TorchSharp path; the graph
+    /// normalises its input itself, so the pipeline runs with mean 0 / std 1.
+    /// </summary>
+    public static SegmentationModel LoadOnnx(string configPath, string onnxPath, SegmentationModelOptions? options = null)
+    {
+        options ??= new SegmentationModelOptions();
+        var cfg = ConfigLoader.Load(configPath, options.ToOverrides());
+        if (!File.Exists(onnxPath))
+            throw new SegmenterException("ONNX model not found", onnxPath, "export one with segment export --format onnx");
+        var ort = new OnnxRuntimeModel(onnxPath);
+        var raw = OnnxSegmentor.RawPixelConfig(cfg);
+        if (ort.Task == "panoptic" || cfg.Model.Type == "panoptic_deeplab")
+        {
+            if (ort.Task != "panoptic" || cfg.Model.Type != "panoptic_deeplab")
+            {
+                ort.Dispose();
+                throw new SegmenterException($"the ONNX model is {ort.Task} but the config's model.type is {cfg.Model.Type}", onnxPath,
+                    "pass the config the model was trained with");
+            }
+            var classes = PanopticTrainer.CreateDataset(cfg, train: false).Classes;
+            return new SegmentationModel(raw, null, new OnnxPanopticModel(ort).Predict, ort, classes, CPU, options.MaxConcurrency);
+        }
+        var model = new OnnxSegmentor(ort);
+        if (model.NumClasses != cfg.Model.NumClasses)
+        {
+            model.Dispose();
+            throw new SegmenterException($"the ONNX model has {model.NumClasses} classes but model.num_classes is {cfg.Model.NumClasses}",
+                onnxPath, "pass the config the model was trained with");
+        }
+        return new SegmentationModel(raw, model, null, null, null, CPU, options.MaxConcurrency);
     }
 
     /// <summary>Predicts an image file (JPEG, PNG, BMP, WebP).</summary>
@@ -137,7 +173,7 @@ public sealed class SegmentationModel : IDisposable
         if (_disposed) return;
         _disposed = true;
         _semantic?.Dispose();
-        _panoptic?.Dispose();
+        _panopticOwner?.Dispose();
         _gate.Dispose();
     }
 }

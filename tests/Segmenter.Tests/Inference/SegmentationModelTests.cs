@@ -117,6 +117,29 @@ public class SegmentationModelTests
     }
 
     [Fact]
+    public void OnnxModelGivesTheTorchSharpMaps()
+    {
+        List<string> overrides = [$"data.root={SynthData.VocRoot}"];
+        var cfg = ConfigLoader.Load(SynthData.SmokeConfig, overrides);
+        var weights = SaveRandomWeights(cfg, "voc.safetensors");
+        var onnx = Path.Combine(Path.GetDirectoryName(weights)!, "voc.onnx");
+        Segmenter.Export.OnnxCheckpointExport.Run(cfg, weights, onnx, null, dynamic: true);
+        var options = new SegmentationModelOptions { ConfigOverrides = overrides };
+        using var torchModel = SegmentationModel.Load(SynthData.SmokeConfig, weights, options);
+        using var onnxModel = SegmentationModel.LoadOnnx(SynthData.SmokeConfig, onnx, options);
+        Assert.Equal(torchModel.ClassNames, onnxModel.ClassNames);
+        long same = 0, total = 0;
+        foreach (var image in VocImages(3))
+        {
+            var a = torchModel.Predict(image).ClassMap;
+            var b = onnxModel.Predict(File.ReadAllBytes(image)).ClassMap;
+            same += a.Zip(b).Count(p => p.First == p.Second);
+            total += a.Length;
+        }
+        Assert.True(same >= 0.9999 * total, $"{same} of {total} pixels agree");
+    }
+
+    [Fact]
     public void BadTensorIsOneLine()
     {
         List<string> overrides = [$"data.root={SynthData.VocRoot}"];
