@@ -182,6 +182,13 @@ public sealed record DataConfig
     public int NumWorkers { get; init; } = 2;
     /// <summary>Batches prepared ahead of the training step.</summary>
     public int Prefetch { get; init; } = 4;
+    /// <summary>
+    /// Decompression-bomb limit on the size an image file declares: warn above it, refuse above twice it (Pillow's
+    /// MAX_IMAGE_PIXELS policy and default, 89478485). Raise it for trusted very large images.
+    /// </summary>
+    public int MaxImagePixels { get; init; } = IO.ImageLimits.DefaultMaxPixels;
+    /// <summary>Cityscapes: a *_labelIds.png id outside the official table stops loading (cityscapesScripts does); true maps it to ignore_index.</summary>
+    public bool AllowUnknownLabelIds { get; init; }
 }
 
 /// <summary>A split is one or more concatenated parts (VOC train + SBD aug).</summary>

@@ -30,11 +30,8 @@ public static class ImageIO
     {
         if (bytes.Length == 0) throw new SegmenterException("empty image file (0 bytes)", source, "re-create or re-download the file");
         if (PngCodec.HasSignature(bytes)) return PngToRgb(PngCodec.Decode(bytes, source), source);
-        bool looksJpeg = SkiaImageCodec.IsJpeg(bytes);
-        string ext = Path.GetExtension(source).ToLowerInvariant();
-        if (!looksJpeg && ext is ".jpg" or ".jpeg")
-            throw new SegmenterException("corrupt JPEG (does not start with the FFD8 start-of-image marker)", source,
-                "re-create or re-download the file");
+        // Decoded by content, never by extension (a BMP or PNG named .jpg is read as what it is); the codec names a
+        // .jpg that is no known format a corrupt JPEG.
         return Codec.Decode(bytes, source);
     }
 
