@@ -73,6 +73,13 @@ public static class PthReader
         {
             throw new SegmenterException($"corrupt zip archive: {e.Message}", path, "re-save or re-download the file", e);
         }
+        catch (Exception e) when (e is InvalidCastException or ArgumentException or OverflowException or IndexOutOfRangeException
+                                      or KeyNotFoundException or NullReferenceException)
+        {
+            // A malformed pickle (wrong types on the stack, bad lengths) is bad input, not a bug of the reader.
+            throw new SegmenterException($"malformed data.pkl ({e.GetType().Name}: {e.Message.Split('\n')[0]})", path,
+                "re-save or re-download the file; accepted: " + WeightFileFormat.Accepted, e);
+        }
         catch (IOException e)
         {
             throw new SegmenterException($"cannot read: {e.Message}", path, "check the file and its permissions", e);
