@@ -52,6 +52,7 @@ public static class CommonOptions
             if (value is not null) overrides.Add($"{key}={value}");
         var config = ConfigLoader.Load(path, overrides);
         Segmenter.IO.ImageLimits.MaxPixels = config.Data.MaxImagePixels; // every image this run reads is checked against it
+        Segmenter.Data.CityscapesLabelPolicy.AllowUnknownLabelIds = config.Data.AllowUnknownLabelIds;
         return config;
     }
 
