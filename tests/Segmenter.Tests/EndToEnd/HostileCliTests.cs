@@ -62,6 +62,22 @@ public sealed class HostileCliTests
     }
 
     [Fact]
+    public void Text_and_legacy_files_given_as_checkpoints_are_exit_2_saying_what_they_are()
+    {
+        var dir = TestPaths.NewTempDir("notckpt");
+        var text = Path.Combine(dir, "notes.ckpt");
+        File.WriteAllText(text, "not a checkpoint\n");
+        var (code, _, err) = CliRunner.Run("export", "--checkpoint", text, "--out", Path.Combine(dir, "x.safetensors"));
+        AssertOneLine(code, err, text, "it is a text file", "accepted");
+
+        var legacy = Path.Combine(dir, "old.pth");
+        File.WriteAllBytes(legacy, [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+        var photo = Directory.GetFiles(Path.Combine(SynthData.VocRoot, "JPEGImages"), "*.jpg").Order().First();
+        (code, _, err) = CliRunner.Run("predict", "--config", SynthData.SmokeConfig, "--checkpoint", legacy, "--input", photo, "--out", Path.Combine(dir, "o"));
+        AssertOneLine(code, err, legacy, "legacy", "torch >= 1.6");
+    }
+
+    [Fact]
     public void Predict_on_a_folder_goes_past_unreadable_files_lists_them_and_exits_2()
     {
         var work = TestPaths.NewTempDir("predwork");
