@@ -42,8 +42,8 @@ public static class ImageIO
     /// <summary>Converts any decoded PNG (grey, grey+alpha, palette, RGB, RGBA; 1-16 bit) to 8-bit RGB.</summary>
     internal static RgbImage PngToRgb(PngCodec.Decoded png, string source)
     {
-        int n = png.Width * png.Height, ch = png.Channels, depth = png.BitDepth;
-        var rgb = new byte[n * 3];
+        int n = png.Width * png.Height, ch = png.Channels, depth = png.BitDepth; // n <= Samples.Length: fits
+        var rgb = new byte[ImageLimits.BufferLength(png.Width, png.Height, 3, "PNG", source)];
         var s = png.Samples;
         int maxValue = (1 << depth) - 1;
         byte To8(int v) => depth switch { 8 => (byte)v, 16 => (byte)(v >> 8), _ => (byte)(v * 255 / maxValue) };

@@ -141,7 +141,10 @@ public static class PngCodec
     private static int Unfilter(byte[] raw, int offset, int width, int height, int channels, int bitDepth, string source, Action<int, int, int, int> put)
     {
         int bitsPerPixel = channels * bitDepth;
-        int stride = (width * bitsPerPixel + 7) / 8;
+        long strideBytes = ((long)width * bitsPerPixel + 7) / 8; // long: a 40-million-pixel-wide row of 64-bit pixels overflows int
+        if (strideBytes >= Array.MaxLength)
+            throw new SegmenterException($"PNG rows of {width} pixels are too wide for one buffer", source, "downscale or tile the image");
+        int stride = (int)strideBytes;
         int bpp = Math.Max(1, bitsPerPixel / 8);
         if (offset + (long)(stride + 1) * height > raw.Length)
             throw new SegmenterException("truncated PNG (image data shorter than the image size)", source, "re-create or re-download the file");
