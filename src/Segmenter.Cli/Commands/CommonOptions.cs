@@ -71,6 +71,12 @@ public static class CommonOptions
             if (verbose) Console.Error.WriteLine(e);
             return 2;
         }
+        catch (Exception e) when (TorchNativeLoadError.TryDescribe(e, out var message))
+        {
+            Console.Error.WriteLine($"error: {message}");
+            if (verbose) Console.Error.WriteLine(e);
+            return 2;
+        }
         catch (Exception e) when (!verbose)
         {
             Console.Error.WriteLine($"error: {e.GetType().Name}: {e.Message} (run with --verbose for the stack trace)");

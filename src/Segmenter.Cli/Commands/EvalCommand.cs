@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Segmenter.Inference;
 using Segmenter.Data;
 using Segmenter.Evaluation;
 using Segmenter.Training;
@@ -11,7 +12,7 @@ public static class EvalCommand
     public static Command Create()
     {
         var config = CommonOptions.Config();
-        var checkpoint = new Option<string>("--checkpoint", "-k") { Description = "Checkpoint (.ckpt) to evaluate.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint", "-k") { Description = "Weights to evaluate: a training checkpoint (.ckpt), safetensors or a PyTorch .pth state dict.", Required = true };
         var output = new Option<string?>("--out") { Description = "Write the results (per-class and summary) as JSON here." };
         var predDir = new Option<string?>("--pred-dir") { Description = "Panoptic models: also write COCO panoptic predictions (panoptic_pred.json + panoptic_pred/*.png) here." };
         var cfgOptions = CommonOptions.CfgOptions();
@@ -40,7 +41,7 @@ public static class EvalCommand
                 return 0;
             }
             var dataset = DatasetFactory.Create(cfg.Data, train: false, numClasses: cfg.Model.NumClasses);
-            var (model, dev) = CheckpointModel.Load(cfg, parse.GetValue(checkpoint)!);
+            var (model, dev) = ModelLoader.Load(cfg, parse.GetValue(checkpoint)!);
             Log.Information("Evaluating {Count} images", dataset.Count);
             var result = SegmentationEvaluator.Evaluate(model, cfg, dataset, dev, (done, total) =>
             {

@@ -9,7 +9,7 @@ public static class PredictCommand
     public static Command Create()
     {
         var config = CommonOptions.Config();
-        var checkpoint = new Option<string>("--checkpoint", "-k") { Description = "Checkpoint (.ckpt) to run.", Required = true };
+        var checkpoint = new Option<string>("--checkpoint", "-k") { Description = "Weights to run: a training checkpoint (.ckpt), safetensors or a PyTorch .pth state dict.", Required = true };
         var input = new Option<string>("--input", "-i") { Description = "An image or a folder of images.", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Output folder: <stem>.png (class indices) and <stem>_color.png (palette colours).", Required = true };
         var cfgOptions = CommonOptions.CfgOptions();
@@ -37,7 +37,7 @@ public static class PredictCommand
                 }
                 return 0;
             }
-            var (model, dev) = CheckpointModel.Load(cfg, parse.GetValue(checkpoint)!);
+            var (model, dev) = ModelLoader.Load(cfg, parse.GetValue(checkpoint)!);
             int n = Predictor.Run(model, cfg, parse.GetValue(input)!, parse.GetValue(output)!, dev, parse.GetValue(labelIds));
             Log.Information("Wrote predictions for {Count} of {Total} images to {Out}", n, inputs.Count, Path.GetFullPath(parse.GetValue(output)!));
             return 0;

@@ -1,3 +1,4 @@
+using Segmenter.Training.Optim;
 namespace Segmenter.Config;
 
 // The typed configuration. A YAML key maps to exactly one property: snake_case in YAML, PascalCase here

@@ -1,6 +1,7 @@
 using Segmenter.Config;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Training;
 

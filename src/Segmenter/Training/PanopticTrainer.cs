@@ -8,6 +8,7 @@ using Segmenter.Models.Segmentors;
 using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Training;
 
@@ -137,38 +138,12 @@ public static class PanopticTrainer
     public static (PanopticDeepLab Model, Device Device) LoadModel(ExperimentConfig cfg, string checkpointPath)
     {
         var device = DeviceSelector.Parse(cfg.Train.Device);
-        using var ckpt = LoadWeights(checkpointPath);
+        using var ckpt = WeightsReader.Read(checkpointPath);
         var model = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg));
         ckpt.ApplyTo(model, null, restoreRng: false);
         model.to(device);
         model.eval();
         return (model, device);
-    }
-
-    /// <summary>
-    /// A training checkpoint as it is, or a plain state dict wrapped as a weights-only checkpoint: safetensors, or a
-    /// PyTorch zip `.pth` (bowenc0221 final_state.pth = model.state_dict(), or a dict holding it under 'state_dict').
-    /// </summary>
-    private static Checkpoint LoadWeights(string path)
-    {
-        if (!File.Exists(path))
-            throw new SegmenterException("checkpoint not found", path, "check the path (training writes <work_dir>/iter_########.ckpt and best_PQ.ckpt)");
-        bool zip;
-        using (var fs = File.OpenRead(path)) zip = fs.ReadByte() == 'P' && fs.ReadByte() == 'K';
-        if (zip)
-        {
-            var state = PthReader.LoadStateDict(path);
-            foreach (var t in state.Values) t.DetachFromDisposeScope();
-            return new Checkpoint { Iteration = 0, Model = state, Source = path };
-        }
-        var contents = SafeTensors.Load(path);
-        if (contents.Metadata.GetValueOrDefault("format") == Checkpointer.FormatName)
-        {
-            foreach (var t in contents.Tensors.Values) t.Dispose();
-            return Checkpointer.Load(path);
-        }
-        foreach (var t in contents.Tensors.Values) t.DetachFromDisposeScope();
-        return new Checkpoint { Iteration = 0, Model = contents.Tensors, Source = path };
     }
 
     /// <summary>The configured split as a <see cref="PanopticDataset"/> (data.type coco_panoptic or cityscapes_panoptic).</summary>

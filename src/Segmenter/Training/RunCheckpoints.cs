@@ -2,6 +2,7 @@ using System.Text.Json;
 using Segmenter.Config;
 using Serilog;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Training;
 

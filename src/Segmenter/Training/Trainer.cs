@@ -8,6 +8,7 @@ using Segmenter.Training.Parallel;
 using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Training;
 

@@ -1,8 +1,10 @@
+using Segmenter.Tests.Training.Optim;
 using Segmenter.Config;
 using Segmenter.IO;
 using Segmenter.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Tests.Training;
 
