@@ -61,6 +61,54 @@ public sealed class HostileCliTests
         AssertOneLine(code, err, evil, "'os.system'");
     }
 
+    /// <summary>Runs the built CLI as a child process under /usr/bin/time; returns its exit code, stderr and peak RSS in MB (null where time is missing).</summary>
+    private static (int Code, string Err, double? PeakMb) RunMeasured(params string[] args)
+    {
+        bool timed = File.Exists("/usr/bin/time");
+        var psi = new System.Diagnostics.ProcessStartInfo(timed ? "/usr/bin/time" : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
+        if (timed) foreach (var a in new[] { "-f", "peak_rss_kb=%M", Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet" }) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "segment.dll"));
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        _ = stdout.Result;
+        var m = System.Text.RegularExpressions.Regex.Match(err, @"peak_rss_kb=(\d+)");
+        return (p.ExitCode, err, m.Success ? double.Parse(m.Groups[1].Value) / 1024 : null);
+    }
+
+    [Fact]
+    public void Bombs_stay_under_1_GB_of_process_memory()
+    {
+        var dir = TestPaths.NewTempDir("bombrss");
+        var pred = Directory.CreateDirectory(Path.Combine(dir, "pred")).FullName;
+        var gt = Directory.CreateDirectory(Path.Combine(dir, "gt")).FullName;
+        File.WriteAllBytes(Path.Combine(pred, "a.png"), CraftedFiles.PngBomb(32000, 32000, 0));
+        File.WriteAllBytes(Path.Combine(gt, "a.png"), CraftedFiles.PngBomb(18000, 18000, 2));
+        var (code, err, peak) = RunMeasured("metrics", "semantic", "--pred", pred, "--gt", gt, "--num-classes", "3");
+        Assert.True(code == 2 && err.Contains("decompression bomb"), $"exit {code}: {err}");
+        Assert.True(peak is null or < 1024, $"peak RSS {peak} MB");
+
+        var root = DatasetWithBomb(CraftedFiles.JpegClaiming(23000, 23000), out _);
+        (code, err, peak) = RunMeasured("data", "check", "--config", SynthData.SmokeConfig, "--split", "train", "--cfg-options", $"data.root={root}");
+        Assert.True(code == 3, $"exit {code}: {err}");
+        Assert.True(peak is null or < 1024, $"peak RSS {peak} MB");
+
+        var zipBomb = Path.Combine(dir, "bomb.pth");
+        File.WriteAllBytes(zipBomb, CraftedFiles_ZipBomb());
+        (code, err, peak) = RunMeasured("export", "--checkpoint", zipBomb, "--out", Path.Combine(dir, "x.safetensors"));
+        Assert.True(code == 2 && err.Contains("claims"), $"exit {code}: {err}");
+        Assert.True(peak is null or < 1024, $"peak RSS {peak} MB");
+    }
+
+    /// <summary>A torch.save zip whose storage member inflates to 512 MB of zeros behind a [2, 3] tensor.</summary>
+    private static byte[] CraftedFiles_ZipBomb() =>
+        CraftedWeights.TorchZip(CraftedWeights.StateDictPickle(), new Dictionary<string, byte[]> { ["0"] = new byte[512 << 20] }, deflate: true);
+
     [Fact]
     public void Text_and_legacy_files_given_as_checkpoints_are_exit_2_saying_what_they_are()
     {
