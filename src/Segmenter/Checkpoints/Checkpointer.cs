@@ -97,6 +97,10 @@ public static partial class Checkpointer
         {
             contents = SafeTensors.Load(path);
         }
+        catch (SegmenterException e) when (e.What.StartsWith("not a weight file", StringComparison.Ordinal))
+        {
+            throw; // another kind of file (WeightFileFormat): its message says what it is and what is accepted
+        }
         catch (SegmenterException e)
         {
             throw new SegmenterException($"corrupt or truncated checkpoint ({e.What})", path,

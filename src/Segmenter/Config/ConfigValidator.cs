@@ -145,6 +145,7 @@ public static class ConfigValidator
         check.That("data.batch_size", data.BatchSize >= 1, data.BatchSize, "an integer >= 1");
         check.That("data.num_workers", data.NumWorkers >= 0, data.NumWorkers, "an integer >= 0 (0 = load on the training thread)");
         check.That("data.prefetch", data.Prefetch >= 1, data.Prefetch, "an integer >= 1");
+        check.That("data.max_image_pixels", data.MaxImagePixels >= 1, data.MaxImagePixels, "an integer >= 1 (default 89478485, Pillow's MAX_IMAGE_PIXELS)");
 
         var o = config.Optimizer;
         check.OneOf("optimizer.type", o.Type, OptimizerTypes);

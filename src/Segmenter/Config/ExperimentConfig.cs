@@ -44,7 +44,10 @@ public sealed record BackboneConfig
     public bool DeepStem { get; init; }
     /// <summary>8 or 16 (dilation replaces the stride of layer3/layer4), or 32 (no dilation).</summary>
     public int OutputStride { get; init; } = 8;
-    /// <summary>Optional multi-grid dilation multipliers for the blocks of layer4, e.g. [1, 2, 4].</summary>
+    /// <summary>
+    /// Optional dilations of layer4's blocks themselves, one per block (MMSegmentation's ResNet multi_grid: they replace
+    /// the stage dilation, not multiply it), e.g. [1, 2, 4]; the DeepLabV3 paper's OS16 unit rates (1, 2, 4) x 2 are [2, 4, 8].
+    /// </summary>
     public List<int>? MultiGrid { get; init; }
     /// <summary>Attention inside every residual block (PSA); type none gives the plain ResNet.</summary>
     public AttentionConfig Attention { get; init; } = new();
@@ -183,6 +186,13 @@ public sealed record DataConfig
     public int NumWorkers { get; init; } = 2;
     /// <summary>Batches prepared ahead of the training step.</summary>
     public int Prefetch { get; init; } = 4;
+    /// <summary>
+    /// Decompression-bomb limit on the size an image file declares: warn above it, refuse above twice it (Pillow's
+    /// MAX_IMAGE_PIXELS policy and default, 89478485). Raise it for trusted very large images.
+    /// </summary>
+    public int MaxImagePixels { get; init; } = IO.ImageLimits.DefaultMaxPixels;
+    /// <summary>Cityscapes: a *_labelIds.png id outside the official table stops loading (cityscapesScripts does); true maps it to ignore_index.</summary>
+    public bool AllowUnknownLabelIds { get; init; }
 }
 
 /// <summary>A split is one or more concatenated parts (VOC train + SBD aug).</summary>

@@ -31,9 +31,10 @@ public static class PanopticPredictor
         var transform = new TestTransform(cfg.Data);
         var images = new JsonArray();
         var annotations = new JsonArray();
+        var failures = new InputFailures(inputs.Count, input);
         foreach (var path in inputs)
         {
-            var image = ImageIO.ReadRgb(path);
+            if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
             var sample = new Sample(Path.GetFileNameWithoutExtension(path), image, new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, "");
             var (prediction, _) = PanopticInference.Predict(model, post, transform, sample, device);
             var (map, segments) = prediction.ToCocoFormat(classes);
@@ -50,6 +51,7 @@ public static class PanopticPredictor
         var categories = new JsonArray(classes.Categories.Select(c => (JsonNode?)new JsonObject { ["id"] = c.Id, ["name"] = c.Name, ["isthing"] = c.IsThing ? 1 : 0 }).ToArray());
         AtomicFile.WriteAllText(Path.Combine(Path.GetFullPath(outDir), "panoptic.json"),
             new JsonObject { ["images"] = images, ["annotations"] = annotations, ["categories"] = categories }.ToJsonString());
-        return inputs.Count;
+        failures.ThrowIfAny(); // after panoptic.json is written for the images that could be read
+        return images.Count;
     }
 }

@@ -51,10 +51,11 @@ public static class Predictor
         model.eval();
         using var _ = no_grad();
         int n = 0;
+        var failures = new InputFailures(inputs.Count, input);
         foreach (var path in inputs)
         {
             using var scope = NewDisposeScope();
-            var image = ImageIO.ReadRgb(path);
+            if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
             var item = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image,
                 new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, ""));
             var tensorImage = tensor(item.Image, new long[] { 1, 3, item.Height, item.Width }).to(device);
@@ -68,6 +69,7 @@ public static class Predictor
             n++;
             Log.Information("[{N}/{Total}] {Input} -> {Out}", n, inputs.Count, path, Path.Combine(outDir, stem + ".png"));
         }
+        failures.ThrowIfAny();
         return n;
     }
 
