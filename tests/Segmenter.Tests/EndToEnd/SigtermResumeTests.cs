@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Segmenter.Training;
 using TorchSharp;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.EndToEnd;
 

@@ -3,6 +3,7 @@ using Segmenter.IO;
 using Segmenter.Models;
 using Segmenter.Tests.Hostile;
 using static Segmenter.Tests.Hostile.CraftedWeights;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.IO;
 
