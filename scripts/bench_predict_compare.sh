@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Inference speed of `segment bench --predict` (TorchSharp fp32 and bf16, plus any other engine named in ENGINES,
+# Inference speed of `segment bench --predict` (TorchSharp fp32, bf16 and ONNX Runtime, or the engines named in ENGINES,
 # e.g. ENGINES=torch,torch-bf16,onnxruntime) against PyTorch eager (Debian's python3-torch) on DeepLabV3+-R50-D8,
 # same input size, batch and threads, random weights and inputs. PyTorch and ours run alternately for several rounds;
 # prints each round's images/s and the MEDIAN OF THE PER-ROUND RATIOS (ours / PyTorch; goal >= 1.0 for torch,
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 s=${1:-512}; t=${2:-2}; n=${3:-10}; rounds=${4:-5}; b=${5:-1}
-engines=${ENGINES:-torch,torch-bf16}
+engines=${ENGINES:-torch,torch-bf16,onnxruntime}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for r in $(seq 1 "$rounds"); do

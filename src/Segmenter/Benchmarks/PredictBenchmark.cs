@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Segmenter.Config;
 using Segmenter.Evaluation;
+using Segmenter.Export;
 using Segmenter.Inference;
 using Segmenter.Models;
 using Segmenter.Models.Segmentors;
@@ -19,20 +20,15 @@ public sealed record PredictBenchResult(string Engine, int Height, int Width, in
 /// <summary>
 /// `segment bench --predict`: the inference of a semantic model (normalised input [B,3,H,W] → logits → bilinear
 /// upsampling to the input size → argmax, what `segment predict` does per image after decoding) timed call by call on
-/// each engine: TorchSharp fp32, TorchSharp bf16 (weights and activations in bfloat16, logits upsampled in fp32), and any
-/// engine registered in <see cref="ExtraEngines"/> (ONNX Runtime). scripts/bench_predict_compare.sh runs PyTorch eager
+/// each engine: TorchSharp fp32, TorchSharp bf16 (weights and activations in bfloat16, logits upsampled in fp32), and ONNX
+/// Runtime on the model exported at this size (`segment export --format onnx`: BatchNorm folded, normalisation and
+/// upsampling in the graph, so it is fed the de-normalised input). scripts/bench_predict_compare.sh runs PyTorch eager
 /// on the same network, size and threads, alternating with these. Weights are random unless a checkpoint is given: speed
 /// does not depend on them, agreement does (random weights give near-ties), so pass trained weights for agreement.
 /// </summary>
 public static class PredictBenchmark
 {
-    /// <summary>An engine: builds a predictor (normalised input → class map [B,H,W]) for a model and its config.</summary>
-    public delegate Func<Tensor, Tensor> EngineFactory(Segmentor model, ExperimentConfig cfg, int height, int width);
-
-    /// <summary>Engines besides torch and torch-bf16, by name (the ONNX Runtime engine registers itself here).</summary>
-    public static Dictionary<string, EngineFactory> ExtraEngines { get; } = new(StringComparer.Ordinal);
-
-    public static IReadOnlyList<string> EngineNames => ["torch", "torch-bf16", .. ExtraEngines.Keys];
+    public static IReadOnlyList<string> EngineNames => ["torch", "torch-bf16", "onnxruntime"];
 
     public static IReadOnlyList<PredictBenchResult> Run(ExperimentConfig cfg, string? weights, int height, int width,
         IReadOnlyList<string> engines, int iters, int warmup, int batch = 1, int rounds = 1)
@@ -93,8 +89,40 @@ public static class PredictBenchmark
     {
         "torch" => x => ToClassMap(SegmentationInference.Logits(model, x, cfg.Test), height, width, cfg.Model.DecodeHead.AlignCorners),
         "torch-bf16" => Bf16(model, cfg, height, width),
-        _ => ExtraEngines[engine](model, cfg, height, width),
+        _ => OnnxRuntime(model, cfg, height, width),
     };
+
+    /// <summary>The model exported to ONNX at this size (a temporary file) in an ONNX Runtime session with the same threads.</summary>
+    private static Func<Tensor, Tensor> OnnxRuntime(Segmentor model, ExperimentConfig cfg, int height, int width)
+    {
+        if (model is not EncoderDecoder ed)
+            throw new SegmenterException($"model type '{cfg.Model.Type}' has no ONNX export", "--engines", "drop onnxruntime");
+        var path = Path.Combine(Path.GetTempPath(), $"segmenter_bench_{Environment.ProcessId}_{Guid.NewGuid():N}.onnx");
+        var proto = OnnxExporter.Export(ed, new OnnxExportOptions { Height = height, Width = width, Mean = cfg.Data.Mean, Std = cfg.Data.Std });
+        OnnxExporter.Save(proto, path);
+        var holder = new OnnxPredictor(new OnnxRuntimeModel(path, cfg.Train.Threads), cfg, path);
+        return holder.Predict;
+    }
+
+    private sealed class OnnxPredictor(OnnxRuntimeModel session, ExperimentConfig cfg, string path) : IDisposable
+    {
+        private readonly Tensor _mean = tensor(cfg.Data.Mean.Select(v => (float)v).ToArray()).reshape(1, 3, 1, 1);
+        private readonly Tensor _std = tensor(cfg.Data.Std.Select(v => (float)v).ToArray()).reshape(1, 3, 1, 1);
+
+        public Tensor Predict(Tensor x)
+        {
+            var outputs = session.Run(x * _std + _mean);   // the graph normalises raw pixel values itself
+            return outputs["logits"].argmax(1);
+        }
+
+        public void Dispose()
+        {
+            session.Dispose();
+            _mean.Dispose();
+            _std.Dispose();
+            File.Delete(path);
+        }
+    }
 
     /// <summary>A bfloat16 copy of the model (AVX-512 BF16 on this CPU through oneDNN); logits go back to fp32 for the upsampling.</summary>
     private static Func<Tensor, Tensor> Bf16(Segmentor model, ExperimentConfig cfg, int height, int width)
