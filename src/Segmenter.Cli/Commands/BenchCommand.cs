@@ -33,11 +33,13 @@ public static class BenchCommand
         var size = new Option<string>("--size") { Description = "Input size HxW for --predict.", DefaultValueFactory = _ => "512x512" };
         var engines = new Option<string>("--engines") { Description = "Engines for --predict, compared to the first: torch (fp32), torch-bf16, onnxruntime.", DefaultValueFactory = _ => "torch,torch-bf16" };
         var weights = new Option<string?>("--weights") { Description = "Weights for --predict (.ckpt, .safetensors, .pth); random when absent (speed does not depend on them, agreement does)." };
+        var data = new Option<bool>("--data") { Description = "Time the training data pipeline on one core (decode + train transforms) on generated VOC-sized JPEGs; --data-dir keeps them for scripts/bench_data_compare.sh." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "With --data: where the generated images go (kept; reused when present). Default: a temporary folder." };
         var json = new Option<string?>("--json") { Description = "Also write the model variants' results (step, phases, data, memory, parameters, MACs) as JSON here, for scripts." };
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
-            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, predict, size, engines, weights,
+            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, predict, size, engines, weights, data, dataDir,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -70,6 +72,22 @@ public static class BenchCommand
                 ?? throw new SegmenterException("no config given", "--config", "pass --config <yaml>, or use --compare-block or --compare-heads");
             var overrides = (parse.GetValue(cfgOptions) ?? []).ToList();
             if (parse.GetValue(device) is { } d) overrides.Add($"train.device={d}");
+            if (parse.GetValue(data))
+            {
+                var dir = parse.GetValue(dataDir) ?? Path.Combine(Path.GetTempPath(), $"segmenter_bench_data_{Environment.ProcessId}");
+                if (!Directory.Exists(Path.Combine(dir, "images"))) DataBenchmark.WriteImages(dir, count: 32);
+                try
+                {
+                    var dataResult = DataBenchmark.Run(ConfigLoader.Load(path, overrides), dir, parse.GetValue(rounds));
+                    Console.WriteLine(DataBenchmark.Format(dataResult));
+                    if (parse.GetValue(json) is { } dataJson) IO.AtomicFile.WriteAllText(dataJson, DataBenchmark.ToJson(dataResult));
+                }
+                finally
+                {
+                    if (parse.GetValue(dataDir) is null) Directory.Delete(dir, recursive: true);
+                }
+                return 0;
+            }
             if (parse.GetValue(predict))
             {
                 var (h, w) = HeadBenchmark.ParseSizes(parse.GetValue(size)!).Single();
