@@ -98,8 +98,13 @@ public sealed class TrainProgress
         Board?.Evaluation(iteration, result);
     }
 
-    public void Finish() =>
-        Log.Information("Training done in {Elapsed}; peak rss {Rss} MB", _clock.Elapsed.ToString(@"hh\:mm\:ss"), Math.Max(_peakRss, RssBytes()) >> 20);
+    public void Finish()
+    {
+        long peak = Math.Max(_peakRss, RssBytes());
+        Log.Information("Training done in {Elapsed}; peak rss {Rss} MB", _clock.Elapsed.ToString(@"hh\:mm\:ss"), peak >> 20);
+        // Run totals for `segment report` (one per process; a resumed run adds its own).
+        AppendJson(new Dictionary<string, object> { ["mode"] = "end", ["elapsed_s"] = Math.Round(_clock.Elapsed.TotalSeconds, 3), ["peak_rss_mb"] = peak >> 20 });
+    }
 
     private void AppendJson<T>(Dictionary<string, T> record) =>
         File.AppendAllText(_jsonlPath, JsonSerializer.Serialize(record) + "\n");

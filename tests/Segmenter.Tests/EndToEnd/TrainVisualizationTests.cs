@@ -1,4 +1,5 @@
 using Segmenter.Config;
+using Segmenter.IO;
 using Segmenter.Training;
 using Segmenter.Visualization;
 
@@ -49,5 +50,44 @@ public sealed class TrainVisualizationTests
         var lastVal = File.ReadAllLines(Path.Combine(workDir, "metrics.jsonl")).Last(l => l.Contains("\"val\""));
         Assert.Contains("\"val_loss\"", lastVal);
         Assert.Contains("\"IoU\":[", lastVal);
+
+        // segment eval --confusion --show-dir --worst 3 on the early-stop checkpoint.
+        var show = Path.Combine(workDir, "show");
+        var (code, _, err) = CliRunner.Run("eval", "--config", SynthData.SmokeConfig, "--checkpoint", result.LastCheckpoint!, "--confusion",
+            "--show-dir", show, "--worst", "3", "--cfg-options", $"data.root={SynthData.VocRoot}", "data.num_workers=1");
+        Assert.True(code == 0, err);
+        var json = Path.Combine(workDir, "confusion.json");
+        Assert.True(File.Exists(json));
+        Assert.True(File.Exists(Path.Combine(workDir, "confusion.png")));
+        var (_, matrix) = Segmenter.Evaluation.ConfusionMatrix.FromJson(File.ReadAllText(json), json);
+        Assert.Equal(cfg.Model.NumClasses, matrix.NumClasses);
+        var panels = Directory.GetFiles(show, "*.png").Order().ToList();
+        Assert.Equal(3, panels.Count);
+        Assert.StartsWith("0001_", Path.GetFileName(panels[0]));
+        var csv = File.ReadAllLines(Path.Combine(show, "images.csv"));
+        Assert.Equal("image,iou", csv[0]);
+        var ious = csv.Skip(1).Select(l => double.Parse(l.Split(',')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(ious.Order(), ious); // worst first
+        Assert.StartsWith("0001_" + csv[1].Split(',')[0], Path.GetFileName(panels[0]));
+        var panel = PngCodec.Decode(panels[0]);
+        Assert.Equal(96 * 4 + 3 * 4, panel.Width); // image | truth | prediction | error map, 96 px each, 4 px gaps
+        Assert.Equal(96, panel.Height);
+
+        // segment report: report.html with every plot inline, and the PNGs.
+        File.WriteAllText(Path.Combine(workDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
+        (code, var stdout, err) = CliRunner.Run("report", "--work-dir", workDir);
+        Assert.True(code == 0, err);
+        var reportDir = Path.Combine(workDir, RunReport.DirName);
+        Assert.Equal(Path.Combine(reportDir, "report.html"), stdout.Trim());
+        var html = File.ReadAllText(stdout.Trim());
+        foreach (var png in new[] { "loss.png", "lr.png", "timing.png", "val_metrics.png", "val_loss.png", "class_iou.png", "confusion.png" })
+        {
+            var decoded = PngCodec.Decode(Path.Combine(reportDir, png));
+            Assert.True(decoded.Width >= 600 && decoded.Height >= 400, $"{png}: {decoded.Width}x{decoded.Height}");
+            Assert.Contains($"({png})", html);
+        }
+        Assert.Equal(7, html.Split("src=\"data:image/png;base64,").Length - 1);
+        Assert.Contains("peak RSS", html);
+        Assert.Contains("Best validation (by val_loss", html);
     }
 }

@@ -47,3 +47,14 @@ public sealed class PanelsTests
         Assert.Equal((100, 50), (f.Width, f.Height));
     }
 }
+
+public sealed class ShowDirWriterTests
+{
+    [Fact]
+    public void ImageIoUIsTheMeanOverPresentClasses()
+    {
+        // class 0: inter 1, union 2; class 1: inter 1, union 2 -> 0.5; the ignored pixel is left out.
+        Assert.Equal(0.5, Segmenter.Visualization.ShowDirWriter.ImageIoU([0, 1, 1, 0], [0, 0, 1, 255], 3, 255), 12);
+        Assert.True(double.IsNaN(Segmenter.Visualization.ShowDirWriter.ImageIoU([0], [255], 3, 255)));
+    }
+}
