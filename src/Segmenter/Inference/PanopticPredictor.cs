@@ -15,7 +15,7 @@ namespace Segmenter.Inference;
 /// </summary>
 public static class PanopticPredictor
 {
-    public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device)
+    public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device, double? overlay = null)
     {
         var inputs = Predictor.ListInputs(input);
         var pngDir = Path.Combine(Path.GetFullPath(outDir), "panoptic");
@@ -33,6 +33,13 @@ public static class PanopticPredictor
             var (map, segments) = prediction.ToCocoFormat(classes);
             var file = sample.Id + ".png";
             PanopticIdMap.WriteRgbPng(Path.Combine(pngDir, file), map);
+            if (overlay is { } alpha)
+            {
+                // Overlay: category colours (the config's palette by class index), outlines, thing ids (Visualization/PanopticOverlay).
+                var palette = Palettes.For(cfg.Data, classes.NumClasses);
+                ImageIO.WritePng(Path.Combine(Path.GetFullPath(outDir), sample.Id + "_overlay.png"), Visualization.PanopticOverlay.Draw(image, map, segments,
+                    cat => palette[Math.Max(0, classes.ClassOf(cat)) % palette.Length], cat => classes.ClassOf(cat) is var k && k >= 0 && classes.IsThing[k], alpha));
+            }
             images.Add(new JsonObject { ["id"] = sample.Id, ["file_name"] = Path.GetFileName(path), ["width"] = image.Width, ["height"] = image.Height });
             annotations.Add(new JsonObject
             {
