@@ -89,5 +89,23 @@ public sealed class TrainVisualizationTests
         Assert.Equal(7, html.Split("src=\"data:image/png;base64,").Length - 1);
         Assert.Contains("peak RSS", html);
         Assert.Contains("Best validation (by val_loss", html);
+
+        // segment predict --overlay 0.5: (image + colour mask) / 2 per pixel, at the image's size.
+        var jpg = Directory.GetFiles(Path.Combine(SynthData.VocRoot, "JPEGImages"), "*.jpg").Order().First();
+        var predDir = Path.Combine(workDir, "pred");
+        (code, _, err) = CliRunner.Run("predict", "--config", SynthData.SmokeConfig, "--checkpoint", result.LastCheckpoint!, "--input", jpg,
+            "--out", predDir, "--overlay", "0.5", "--cfg-options", $"data.root={SynthData.VocRoot}");
+        Assert.True(code == 0, err);
+        var stem = Path.GetFileNameWithoutExtension(jpg);
+        var photo = ImageIO.ReadRgb(jpg);
+        var colour = ImageIO.PngToRgb(PngCodec.Decode(Path.Combine(predDir, stem + "_color.png")), "color");
+        var overlay = ImageIO.PngToRgb(PngCodec.Decode(Path.Combine(predDir, stem + "_overlay.png")), "overlay");
+        Assert.Equal((photo.Width, photo.Height), (overlay.Width, overlay.Height));
+        for (int i = 0; i < overlay.Data.Length; i += 97)
+            Assert.InRange(overlay.Data[i] - (photo.Data[i] + colour.Data[i]) / 2.0, -1, 1);
+        (code, _, err) = CliRunner.Run("predict", "--config", SynthData.SmokeConfig, "--checkpoint", result.LastCheckpoint!, "--input", jpg,
+            "--out", predDir, "--overlay", "1.5", "--cfg-options", $"data.root={SynthData.VocRoot}");
+        Assert.Equal(2, code);
+        Assert.Contains("--overlay", err);
     }
 }

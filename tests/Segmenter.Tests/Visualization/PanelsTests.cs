@@ -58,3 +58,28 @@ public sealed class ShowDirWriterTests
         Assert.True(double.IsNaN(Segmenter.Visualization.ShowDirWriter.ImageIoU([0], [255], 3, 255)));
     }
 }
+
+public sealed class PanopticOverlayTests
+{
+    [Fact]
+    public void SegmentsAreColouredOutlinedAndThingsNumbered()
+    {
+        int w = 40, h = 40;
+        var ids = new int[w * h];
+        for (int y = 10; y < 30; y++) for (int x = 10; x < 30; x++) ids[y * w + x] = 7; // a thing in the middle, VOID around it
+        var image = new RgbImage(w, h, Enumerable.Repeat((byte)100, w * h * 3).ToArray());
+        var map = new Segmenter.Evaluation.PanopticIdMap(w, h, ids);
+        var segs = new[] { new Segmenter.Evaluation.PanopticSegment(7, 3) };
+        var o = PanopticOverlay.Draw(image, map, segs, _ => (200, 0, 0), _ => true, 0.5);
+        Assert.Equal((w, h), (o.Width, o.Height));
+        Assert.Equal(new byte[] { 100, 100, 100 }, o.Data[..3]);                                  // VOID keeps the photo
+        int inside = (12 * w + 12) * 3;
+        Assert.Equal(new byte[] { 150, 50, 50 }, o.Data[inside..(inside + 3)]);                 // blended category colour
+        int edge = (20 * w + 9) * 3;                                                              // left of the segment: id changes to the right
+        Assert.Equal(new byte[] { 255, 255, 255 }, o.Data[edge..(edge + 3)]);
+        var plain = PanopticOverlay.Draw(image, map, segs, _ => (200, 0, 0), _ => false, 0.5);  // stuff: no id text
+        int centre = (20 * w + 20) * 3;
+        Assert.Equal(new byte[] { 150, 50, 50 }, plain.Data[centre..(centre + 3)]);
+        Assert.NotEqual(plain.Data, o.Data);                                                      // the id "7" was drawn
+    }
+}
