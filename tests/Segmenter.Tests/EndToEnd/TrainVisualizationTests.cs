@@ -70,8 +70,9 @@ public sealed class TrainVisualizationTests
         Assert.Equal(ious.Order(), ious); // worst first
         Assert.StartsWith("0001_" + csv[1].Split(',')[0], Path.GetFileName(panels[0]));
         var panel = PngCodec.Decode(panels[0]);
-        Assert.Equal(96 * 4 + 3 * 4, panel.Width); // image | truth | prediction | error map, 96 px each, 4 px gaps
-        Assert.Equal(96, panel.Height);
+        var worstImage = ImageIO.ReadRgb(Path.Combine(SynthData.VocRoot, "JPEGImages", csv[1].Split(',')[0] + ".jpg"));
+        Assert.Equal(worstImage.Width * 4 + 3 * 4, panel.Width); // image | truth | prediction | error map, 4 px gaps
+        Assert.Equal(worstImage.Height, panel.Height);
 
         // segment report: report.html with every plot inline, and the PNGs.
         File.WriteAllText(Path.Combine(workDir, "config.yaml"), ConfigWriter.ToYaml(cfg));
