@@ -32,6 +32,9 @@ public static class EvalCommand
         {
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
                 [("train.device", parse.GetValue(device)), .. CommonOptions.TtaOverrides(parse.GetValue(tta))]);
+            if (cfg.Model.Type == "panoptic_deeplab" && (parse.GetResult(confusion) is not null || parse.GetValue(showDir) is not null))
+                throw new SegmenterException("--confusion and --show-dir are for semantic models", "--confusion",
+                    "drop them for panoptic_deeplab (use --pred-dir for its predictions)");
             if (cfg.Model.Type == "panoptic_deeplab")
             {
                 // Panoptic: --checkpoint is a .ckpt from training (or exported safetensors weights); PQ/SQ/RQ plus the semantic branch's mIoU.
