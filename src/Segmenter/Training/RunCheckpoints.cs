@@ -57,7 +57,8 @@ public sealed class RunCheckpoints(string workDir, ExperimentConfig cfg, string 
         using var ckpt = Capture(it, model, optimizer);
         Checkpointer.SaveBest(workDir, ckpt, metric);
         bool isLoss = metric.Contains("loss", StringComparison.OrdinalIgnoreCase);
-        Log.Information("New best {Metric} {Value:F4} at iteration {Iteration}", metric, isLoss ? value : 100 * value, it);
+        if (isLoss) Log.Information("New best {Metric} {Value:F4} at iteration {Iteration}", metric, value, it);
+        else Log.Information("New best {Metric} {Value:F2} at iteration {Iteration}", metric, 100 * value, it);
         return true;
     }
 

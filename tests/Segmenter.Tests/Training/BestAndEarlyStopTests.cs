@@ -1,6 +1,7 @@
 using Segmenter.Config;
 using Segmenter.Evaluation;
 using Segmenter.Training;
+using Segmenter.Tests.EndToEnd;
 
 namespace Segmenter.Tests.Training;
 
@@ -37,6 +38,31 @@ public sealed class BestAndEarlyStopTests
         var loss = BestMetric.FromConfig(new TrainConfig { SaveBest = "val_loss" }, "mIoU", false, ["a"]);
         Assert.False(loss.GreaterIsBetter);
         Assert.Equal("IoU.potted_plant", new BestMetric("IoU.potted plant", true).FileName);
+    }
+
+    [Fact]
+    public void NewKeysHaveDefaultsAndSurviveTheYamlRoundTrip()
+    {
+        var plain = ConfigLoader.Load(SynthData.SmokeConfig);
+        Assert.True(plain.Train.Tensorboard);
+        Assert.Equal(("auto", "auto"), (plain.Train.SaveBest, plain.Train.SaveBestRule));
+        Assert.Null(plain.Train.EarlyStop);
+        var yaml = ConfigWriter.ToYaml(plain);
+        Assert.Contains("tensorboard: true", yaml);
+        Assert.Contains("save_best_rule: auto", yaml);
+
+        var cfg = ConfigLoader.Load(SynthData.SmokeConfig, ["train.save_best=IoU.cat", "train.save_best_rule=greater",
+            "train.early_stop.metric=val_loss", "train.early_stop.patience=3", "train.tensorboard=false"]);
+        var path = Path.Combine(TestPaths.NewTempDir("cfg_rt"), "config.yaml");
+        File.WriteAllText(path, ConfigWriter.ToYaml(cfg));
+        var back = ConfigLoader.Load(path);
+        Assert.Equal(cfg.Train, back.Train);
+        Assert.Equal(cfg.Train.EarlyStop, back.Train.EarlyStop);
+        Assert.False(back.Train.Tensorboard);
+
+        var e = Assert.Throws<SegmenterException>(() => ConfigLoader.Load(SynthData.SmokeConfig, ["train.save_best_rule=max"]));
+        Assert.Contains("train.save_best_rule", e.Message);
+        Assert.Throws<SegmenterException>(() => ConfigLoader.Load(SynthData.SmokeConfig, ["train.early_stop.patience=0"]));
     }
 
     [Fact]
