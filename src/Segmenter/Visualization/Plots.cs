@@ -77,6 +77,7 @@ public static class Plots
             for (int r = 0; r < n; r++)
                 for (int k = 0; k < n; k++)
                 {
+                    if (values[r, k] < 0.005) continue; // zeros left blank so the confusions stand out
                     var t = plt.Add.Text($"{values[r, k]:0.00}", k, n - 1 - r);
                     t.LabelFontSize = n <= 12 ? 11 : 7;
                     t.LabelFontColor = values[r, k] > 0.5 ? Colors.Black : Colors.White;
