@@ -37,7 +37,8 @@ public static class DataBrowser
                     : ResizeLabel(new LabelMap(t.OrigWidth, t.OrigHeight, t.Label), t.Width, t.Height); // test pipeline keeps the original label
             }
             var tileImage = Panels.FitWithin(Panels.Overlay(image, label, palette, cfg.Data.IgnoreIndex, 0.5), tile);
-            tiles.Add(TextStamp.Draw(tileImage, [(sample.Id, tileImage.Width / 2f, 10f)], 11));
+            float size = Math.Clamp(tileImage.Width / (0.62f * Math.Max(4, sample.Id.Length)), 6, 11); // the id fits the tile
+            tiles.Add(TextStamp.Draw(tileImage, [(sample.Id, tileImage.Width / 2f, size)], size));
             if (tiles.Count == perGrid || i == n - 1)
             {
                 var rows = tiles.Chunk(cols).Select(r => Panels.SideBySide(r)).ToList();
