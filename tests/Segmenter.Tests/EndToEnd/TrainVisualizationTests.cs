@@ -50,6 +50,13 @@ public sealed class TrainVisualizationTests
         var lastVal = File.ReadAllLines(Path.Combine(workDir, "metrics.jsonl")).Last(l => l.Contains("\"val\""));
         Assert.Contains("\"val_loss\"", lastVal);
         Assert.Contains("\"IoU\":[", lastVal);
+        // best_val_loss.ckpt holds the validation with the SMALLEST val_loss (rule auto: less for losses).
+        var vals = File.ReadAllLines(Path.Combine(workDir, "metrics.jsonl")).Where(l => l.Contains("\"val\""))
+            .Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Select(e => (Iter: e.GetProperty("iter").GetInt64(), Loss: e.GetProperty("val_loss").GetDouble())).ToList();
+        Assert.Equal(2, vals.Count);
+        using (var bestCkpt = Checkpointer.Load(Path.Combine(workDir, "best_val_loss.ckpt")))
+            Assert.Equal(vals.MinBy(v => v.Loss).Iter, bestCkpt.Iteration);
 
         // segment eval --confusion --show-dir --worst 3 on the early-stop checkpoint.
         var show = Path.Combine(workDir, "show");
