@@ -44,12 +44,14 @@ public static class TrainCommand
                     if (pan.LastEval is { } pe)
                         Log.Information("Final PQ {PQ:F2} SQ {SQ:F2} RQ {RQ:F2}, mIoU {MIoU:F2}", 100 * pe.Panoptic.All.Pq,
                             100 * pe.Panoptic.All.Sq, 100 * pe.Panoptic.All.Rq, 100 * pe.Semantic.MIoU);
+                    Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
                     return signals.Terminated ? StopSignals.SigtermExitCode : 0;
                 }
                 var result = Trainer.Run(cfg, options);
                 Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_mIoU.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
                 if (result.LastEval is { } eval)
                     Log.Information("Final mIoU {MIoU:F2}", eval.ReportedPercent()["mIoU"]);
+                Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
             }
             return signals.Terminated ? StopSignals.SigtermExitCode : 0;
         }));

@@ -12,12 +12,13 @@ namespace Segmenter.Checkpoints;
 /// The checkpoint side of a training loop, shared by <see cref="Trainer"/> and <see cref="PanopticTrainer"/>:
 /// resume (auto = latest iter_*.ckpt in the work dir, or a path) restoring model, optimizer, torch RNG, iteration and
 /// the best validation metric (extra JSON "best_{metric}"); iter_*.ckpt at intervals (keep_checkpoints newest); and
-/// best_{metric}.ckpt whenever validation improves.
+/// best_{metric}.ckpt whenever validation improves (larger values, or smaller with <paramref name="greaterIsBetter"/> false,
+/// e.g. val_loss; see train.save_best / save_best_rule).
 /// </summary>
-public sealed class RunCheckpoints(string workDir, ExperimentConfig cfg, string configYaml, string metric)
+public sealed class RunCheckpoints(string workDir, ExperimentConfig cfg, string configYaml, string metric, bool greaterIsBetter = true)
 {
-    /// <summary>Best value of the metric seen so far (−∞ before the first validation).</summary>
-    public double Best { get; private set; } = double.NegativeInfinity;
+    /// <summary>Best value of the metric seen so far (the worst infinity before the first validation).</summary>
+    public double Best { get; private set; } = greaterIsBetter ? double.NegativeInfinity : double.PositiveInfinity;
 
     /// <summary>The iter_*.ckpt written last by <see cref="Save"/>, or null.</summary>
     public string? Last { get; private set; }
@@ -53,11 +54,14 @@ public sealed class RunCheckpoints(string workDir, ExperimentConfig cfg, string 
     /// <summary>Writes best_{metric}.ckpt when <paramref name="value"/> beats the best so far (or is the first); returns whether it did.</summary>
     public bool OfferBest(long it, double value, nn.Module model, IOptimizer optimizer)
     {
-        if (!(value > Best || double.IsNegativeInfinity(Best))) return false;
-        Best = value;
+        bool better = greaterIsBetter ? value > Best : value < Best;
+        if (!(better || double.IsInfinity(Best))) return false;
+        if (!double.IsNaN(value)) Best = value;
         using var ckpt = Capture(it, model, optimizer);
         Checkpointer.SaveBest(workDir, ckpt, metric);
-        Log.Information("New best {Metric} {Value:F2} at iteration {Iteration}", metric, 100 * value, it);
+        bool isLoss = metric.Contains("loss", StringComparison.OrdinalIgnoreCase);
+        if (isLoss) Log.Information("New best {Metric} {Value:F4} at iteration {Iteration}", metric, value, it);
+        else Log.Information("New best {Metric} {Value:F2} at iteration {Iteration}", metric, 100 * value, it);
         return true;
     }
 
@@ -69,6 +73,6 @@ public sealed class RunCheckpoints(string workDir, ExperimentConfig cfg, string 
     {
         using var doc = JsonDocument.Parse(extraJson);
         return doc.RootElement.TryGetProperty($"best_{metric}", out var v) && v.ValueKind == JsonValueKind.Number
-            ? v.GetDouble() : double.NegativeInfinity;
+            ? v.GetDouble() : greaterIsBetter ? double.NegativeInfinity : double.PositiveInfinity;
     }
 }

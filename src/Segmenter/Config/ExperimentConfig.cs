@@ -290,6 +290,26 @@ public sealed record TrainConfig
     public int ValInterval { get; init; } = 4000;
     public int CheckpointInterval { get; init; } = 4000;
     public int KeepCheckpoints { get; init; } = 3;
+    /// <summary>TensorBoard event files in work_dir/tensorboard (losses, lr, timing, RSS, validation metrics, loss and images, config).</summary>
+    public bool Tensorboard { get; init; } = true;
+    /// <summary>Metric whose best value is kept as best_{metric}.ckpt: auto (mIoU; PQ for panoptic), mIoU, mAcc, aAcc, PQ, IoU.&lt;class&gt;, val_loss, ...</summary>
+    public string SaveBest { get; init; } = "auto";
+    /// <summary>auto (less for losses, greater otherwise) | greater | less, as MMSegmentation's CheckpointHook rule.</summary>
+    public string SaveBestRule { get; init; } = "auto";
+    /// <summary>Stop when the metric has not improved for `patience` validations (checkpoint written); null = off.</summary>
+    public EarlyStopConfig? EarlyStop { get; init; }
+}
+
+public sealed record EarlyStopConfig
+{
+    /// <summary>Same names as train.save_best; auto = the save_best metric.</summary>
+    public string Metric { get; init; } = "auto";
+    /// <summary>Validations without improvement before stopping.</summary>
+    public int Patience { get; init; } = 5;
+    /// <summary>Smallest change that counts as an improvement (in the metric's unit: fractions for mIoU etc.).</summary>
+    public double MinDelta { get; init; }
+    /// <summary>auto | greater | less</summary>
+    public string Rule { get; init; } = "auto";
 }
 
 public sealed record TestConfig

@@ -11,7 +11,7 @@ namespace Segmenter.Inference;
 /// </summary>
 public static class OnnxPredictor
 {
-    public static int Run(string modelPath, ExperimentConfig cfg, string input, string outDir, bool labelIds = false)
+    public static int Run(string modelPath, ExperimentConfig cfg, string input, string outDir, bool labelIds = false, double? overlay = null)
     {
         var ort = new OnnxRuntimeModel(modelPath);
         var raw = OnnxSegmentor.RawPixelConfig(cfg);
@@ -23,13 +23,13 @@ public static class OnnxPredictor
                     throw new SegmenterException($"the ONNX model is {ort.Task} but the config's model.type is {cfg.Model.Type}", modelPath,
                         "pass the config the model was trained with");
                 var classes = PanopticTrainer.CreateDataset(cfg, train: false).Classes;
-                return PanopticPredictor.Run(new OnnxPanopticModel(ort).Predict, raw, classes, input, outDir, CPU);
+                return PanopticPredictor.Run(new OnnxPanopticModel(ort).Predict, raw, classes, input, outDir, CPU, overlay);
             }
         }
         using var model = new OnnxSegmentor(ort);
         if (model.NumClasses != cfg.Model.NumClasses)
             throw new SegmenterException($"the ONNX model has {model.NumClasses} classes but model.num_classes is {cfg.Model.NumClasses}", modelPath,
                 "pass the config the model was trained with");
-        return Predictor.Run(model, raw, input, outDir, CPU, labelIds);
+        return Predictor.Run(model, raw, input, outDir, CPU, labelIds, overlay);
     }
 }

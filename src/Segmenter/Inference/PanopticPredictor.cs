@@ -15,14 +15,15 @@ namespace Segmenter.Inference;
 /// </summary>
 public static class PanopticPredictor
 {
-    public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device)
+    public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device, double? overlay = null)
     {
         model.eval();
-        return Run(model.Predict, cfg, classes, input, outDir, device);
+        return Run(model.Predict, cfg, classes, input, outDir, device, overlay);
     }
 
     /// <summary>As above with any forward pass (ONNX Runtime: <see cref="OnnxPanopticModel.Predict"/> with cfg's mean 0 / std 1).</summary>
-    public static int Run(PanopticForward model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device)
+    public static int Run(PanopticForward model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device,
+        double? overlay = null)
     {
         var inputs = Predictor.ListInputs(input);
         var pngDir = Path.Combine(Path.GetFullPath(outDir), "panoptic");
@@ -40,6 +41,13 @@ public static class PanopticPredictor
             var (map, segments) = prediction.ToCocoFormat(classes);
             var file = sample.Id + ".png";
             PanopticIdMap.WriteRgbPng(Path.Combine(pngDir, file), map);
+            if (overlay is { } alpha)
+            {
+                // Overlay: category colours (the config's palette by class index), outlines, thing ids (Visualization/PanopticOverlay).
+                var palette = Palettes.For(cfg.Data, classes.NumClasses);
+                ImageIO.WritePng(Path.Combine(Path.GetFullPath(outDir), sample.Id + "_overlay.png"), Visualization.PanopticOverlay.Draw(image, map, segments,
+                    cat => palette[Math.Max(0, classes.ClassOf(cat)) % palette.Length], cat => classes.ClassOf(cat) is var k && k >= 0 && classes.IsThing[k], alpha));
+            }
             images.Add(new JsonObject { ["id"] = sample.Id, ["file_name"] = Path.GetFileName(path), ["width"] = image.Width, ["height"] = image.Height });
             annotations.Add(new JsonObject
             {

@@ -38,7 +38,8 @@ public static class Predictor
 
     /// <param name="labelIds">Also write <c>labelIds/&lt;stem&gt;.png</c> with Cityscapes trainIds mapped back to labelIds
     /// (the format of the official benchmark submission); needs a 19-class Cityscapes model.</param>
-    public static int Run(Segmentor model, ExperimentConfig cfg, string input, string outDir, Device device, bool labelIds = false)
+    /// <param name="overlay">Also write <c>&lt;stem&gt;_overlay.png</c>: the colour mask blended over the image with this opacity (0..1).</param>
+    public static int Run(Segmentor model, ExperimentConfig cfg, string input, string outDir, Device device, bool labelIds = false, double? overlay = null)
     {
         var inputs = ListInputs(input);
         if (labelIds && cfg.Model.NumClasses != CityscapesLabels.NumClasses)
@@ -64,6 +65,8 @@ public static class Predictor
             var map = new LabelMap(image.Width, image.Height, labels);
             ImageIO.WriteLabelPng(Path.Combine(outDir, stem + ".png"), map);
             ImageIO.WritePng(Path.Combine(outDir, stem + "_color.png"), Colorize(map, palette));
+            if (overlay is { } alpha)
+                ImageIO.WritePng(Path.Combine(outDir, stem + "_overlay.png"), Visualization.Panels.Overlay(image, map, palette, -1, alpha));
             if (labelIds)
                 ImageIO.WriteLabelPng(Path.Combine(outDir, LabelIdsFolder, stem + ".png"), CityscapesLabels.ToLabelIds(map));
             n++;

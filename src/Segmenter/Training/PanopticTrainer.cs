@@ -55,17 +55,21 @@ public static class PanopticTrainer
         using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
 
-        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, "PQ");
+        var classNames = trainSet.Classes.Categories.Select(c => c.Name).ToList();
+        var best = BestMetric.FromConfig(t, "PQ", panoptic: true, classNames);
+        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, best.FileName, best.GreaterIsBetter);
+        var stopper = EarlyStopping.FromConfig(t, best.Name);
         long start = checkpoints.Resume(options.Resume, model, optimizer);
         long maxIters = cfg.Schedule.MaxIters;
         long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
         Log.Information("Training panoptic_deeplab ({Backbone}) for iterations {Start}..{Stop} of {Max} on {N} images; work dir {WorkDir}",
             cfg.Model.Backbone.Type, start, stopAt, maxIters, trainSet.Count, workDir);
 
-        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval);
+        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval) { Board = TrainBoard.Create(cfg, workDir, options.ConfigYaml, start, classNames) };
         PanopticEvalResult? lastEval = null;
         string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
+        bool earlyStopped = false;
         model.train();
 
         long it = start;
@@ -95,11 +99,18 @@ public static class PanopticTrainer
                     lastEval = PanopticInference.Evaluate(model, cfg, valSet, device);
                     model.train();
                     progress.Evaluation(it, lastEval);
-                    checkpoints.OfferBest(it, lastEval.Panoptic.All.Pq, model, optimizer);
+                    var metrics = ValidationMetrics.Of(lastEval);
+                    checkpoints.OfferBest(it, ValidationMetrics.Get(metrics, best.Name, "train.save_best"), model, optimizer);
+                    if (stopper?.Update(metrics) == true)
+                    {
+                        Log.Warning(stopper.Reason(it));
+                        earlyStopped = true;
+                    }
                 }
                 bool interrupted = options.Cancel.IsCancellationRequested;
-                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || it == stopAt || interrupted)
+                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || it == stopAt || interrupted || earlyStopped)
                     lastCheckpoint = checkpoints.Save(it, model, optimizer);
+                if (earlyStopped) break;
                 if (interrupted)
                 {
                     Log.Warning("Interrupted at iteration {Iteration}; resume with --resume auto", it);

@@ -59,7 +59,10 @@ public static class Trainer
         using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
 
-        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, "mIoU");
+        var classNames = ClassNames.For(cfg);
+        var best = BestMetric.FromConfig(t, "mIoU", panoptic: false, classNames);
+        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, best.FileName, best.GreaterIsBetter);
+        var stopper = EarlyStopping.FromConfig(t, best.Name);
         long start = checkpoints.Resume(options.Resume, model, optimizer);
         // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
@@ -69,10 +72,11 @@ public static class Trainer
         Log.Information("Training {Model} for iterations {Start}..{Stop} of {Max} on {Device}; work dir {WorkDir}",
             DescribeModel(cfg.Model), start, stopAt, maxIters, device.type == DeviceType.CPU ? "cpu" : device.ToString(), workDir);
 
-        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval);
+        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval) { Board = TrainBoard.Create(cfg, workDir, options.ConfigYaml, start, classNames) };
         SemanticResult? lastEval = null;
         string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
+        bool earlyStopped = false;
         model.train();
 
         long it = start;
@@ -103,14 +107,23 @@ public static class Trainer
                 bool last = it == stopAt;
                 if (RunCheckpoints.IsDue(t.ValInterval, it) || it == maxIters)
                 {
-                    lastEval = SegmentationEvaluator.Evaluate(model, cfg, valSet, device);
+                    var extras = new ValidationCollector(valSet, cfg.Model.NumClasses, cfg.Data.IgnoreIndex, SegmentationInference.UsesTta(cfg.Test),
+                        Palettes.For(cfg.Data, cfg.Model.NumClasses), maxPanels: t.Tensorboard ? 4 : 0);
+                    lastEval = SegmentationEvaluator.Evaluate(model, cfg, valSet, device, onImage: extras.OnImage);
                     model.train();
-                    progress.Evaluation(it, lastEval);
-                    checkpoints.OfferBest(it, lastEval.MIoU, model, optimizer);
+                    progress.Evaluation(it, lastEval, extras);
+                    var metrics = ValidationMetrics.Of(lastEval, classNames, extras.Loss);
+                    checkpoints.OfferBest(it, ValidationMetrics.Get(metrics, best.Name, "train.save_best"), model, optimizer);
+                    if (stopper?.Update(metrics) == true)
+                    {
+                        Log.Warning(stopper.Reason(it));
+                        earlyStopped = true;
+                    }
                 }
                 bool interrupted = options.Cancel.IsCancellationRequested;
-                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted)
+                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted || earlyStopped)
                     lastCheckpoint = checkpoints.Save(it, model, optimizer);
+                if (earlyStopped) break;
                 if (interrupted)
                 {
                     Log.Warning("Interrupted at iteration {Iteration}; resume with --resume auto", it);
