@@ -76,6 +76,7 @@ public sealed class OnnxSemanticExportTests(ITestOutputHelper log)
         var dir = TestPaths.NewTempDir("onnx");
         manual_seed(seed);
         using var model = (EncoderDecoder)ModelFactory.Create(cfg);
+        ReinitialiseParameters(model, seed);
         RandomiseBatchNorms(model, seed);
         model.eval();
         var path = Path.Combine(dir, "model.onnx");

@@ -12,6 +12,24 @@ internal static class OnnxTestKit
     public static readonly double[] Std = [58.395, 57.12, 57.375];
 
     /// <summary>Non-trivial BatchNorm statistics and affine parameters, so the folding into the convolutions is exercised.</summary>
+    /// <summary>
+    /// Every weight and bias drawn again from a generator of its own, with the default init's bounds (±1/sqrt(fan_in)):
+    /// manual_seed alone does not fix a model's weights here, because test classes run in parallel and draw from the
+    /// global generator between the seed and the construction.
+    /// </summary>
+    public static void ReinitialiseParameters(nn.Module model, long seed)
+    {
+        var gen = new Generator((ulong)seed + 1000);
+        using var noGrad = no_grad();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (name.Contains("bn") || p.dim() == 0) continue;   // BatchNorm affine: RandomiseBatchNorms
+            long fanIn = p.dim() > 1 ? p.numel() / p.shape[0] : p.shape[0];
+            double bound = 1 / Math.Sqrt(Math.Max(1, fanIn));
+            p.copy_((rand(p.shape, generator: gen) * 2 - 1) * bound);
+        }
+    }
+
     public static void RandomiseBatchNorms(nn.Module model, long seed)
     {
         var gen = new Generator((ulong)seed);
