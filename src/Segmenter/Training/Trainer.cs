@@ -4,6 +4,7 @@ using Segmenter.Data;
 using Segmenter.Evaluation;
 using Segmenter.Models;
 using Segmenter.Models.Segmentors;
+using Segmenter.Training.Distributed;
 using Segmenter.Training.Parallel;
 using Serilog;
 using TorchSharp;
@@ -43,12 +44,16 @@ public static class Trainer
         var devices = DeviceSelector.ParseList(t.Device, t.Replicas);
         var device = devices[0];
         torch.manual_seed(t.Seed);
+        // Under mpirun/srun: this process is one rank (Distributed/DistributedRun); null = a single process as before.
+        using var dist = DistributedRun.Start(cfg);
+        if (dist?.Group is NcclCollective nccl) device = nccl.Device; // one GPU per rank: cuda:LOCAL_RANK
+        bool root = dist?.IsRoot ?? true;
 
         // Data first: a missing dataset should fail before any model is built.
         var trainSet = DatasetFactory.Create(cfg.Data, train: true, numClasses: cfg.Model.NumClasses);
         var valSet = DatasetFactory.Create(cfg.Data, train: false, numClasses: cfg.Model.NumClasses);
         var loader = new BatchLoader(trainSet, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data),
-            cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch);
+            cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch) { Part = dist?.BatchPart(cfg.Data.BatchSize) };
 
         using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
         if (ModelFactory.LoadPretrained(model, cfg.Model) is { } report)
@@ -61,13 +66,14 @@ public static class Trainer
         long start = checkpoints.Resume(options.Resume, model, optimizer);
         // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
+        dist?.Prepare(model, start);
 
         long maxIters = cfg.Schedule.MaxIters;
         long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
         Log.Information("Training {Model} for iterations {Start}..{Stop} of {Max} on {Device}; work dir {WorkDir}",
             DescribeModel(cfg.Model), start, stopAt, maxIters, device.type == DeviceType.CPU ? "cpu" : device.ToString(), workDir);
 
-        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval);
+        var progress = root ? new TrainProgress(workDir, start, stopAt, t.LogInterval) : null;
         SemanticResult? lastEval = null;
         string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
@@ -86,7 +92,8 @@ public static class Trainer
                 var stepWatch = Stopwatch.StartNew();
                 double lr = schedule.LearningRate(it);
                 optimizer.SetLearningRate(lr);
-                var lossValues = parallel is not null
+                var lossValues = dist is not null ? dist.Step(model, optimizer, batch, device, options.Cancel.IsCancellationRequested)
+                    : parallel is not null
                     ? parallel.Step(batch).Losses
                     : Step(model, optimizer, batch, device, cfg.Optimizer.GradClip);
                 it++;
@@ -96,18 +103,18 @@ public static class Trainer
                 if (!double.IsFinite(loss))
                     throw new SegmenterException($"loss became {loss} at iteration {it}", cfg.Train.WorkDir,
                         "lower optimizer.lr, enable optimizer.grad_clip, or check the labels with `segment data check`");
-                progress.Step(it, lr, lossValues, dataTime, stepWatch.Elapsed.TotalSeconds + dataTime);
+                progress?.Step(it, lr, lossValues, dataTime, stepWatch.Elapsed.TotalSeconds + dataTime);
 
                 bool last = it == stopAt;
                 if (RunCheckpoints.IsDue(t.ValInterval, it) || it == maxIters)
                 {
-                    lastEval = SegmentationEvaluator.Evaluate(model, cfg, valSet, device);
+                    lastEval = dist?.Evaluate(model, valSet, device) ?? SegmentationEvaluator.Evaluate(model, cfg, valSet, device);
                     model.train();
-                    progress.Evaluation(it, lastEval);
-                    checkpoints.OfferBest(it, lastEval.MIoU, model, optimizer);
+                    progress?.Evaluation(it, lastEval);
+                    if (root) checkpoints.OfferBest(it, lastEval.MIoU, model, optimizer);
                 }
-                bool interrupted = options.Cancel.IsCancellationRequested;
-                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted)
+                bool interrupted = dist?.StopRequested ?? options.Cancel.IsCancellationRequested;
+                if (root && (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted))
                     lastCheckpoint = checkpoints.Save(it, model, optimizer);
                 if (interrupted)
                 {
@@ -116,7 +123,8 @@ public static class Trainer
                 }
             }
         }
-        progress.Finish();
+        progress?.Finish();
+        dist?.Complete(model);
         return new TrainResult(it, lastCheckpoint, lastEval, firstLoss, lastLoss);
     }
 
