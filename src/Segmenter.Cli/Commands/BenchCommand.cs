@@ -29,13 +29,17 @@ public static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Batch size for --compare-heads.", DefaultValueFactory = _ => 1 };
         var rounds = new Option<int>("--rounds") { Description = "With --compare-attention: run the variants in this many interleaved rounds (--iters each) and average, so drift in machine load touches every variant alike.", DefaultValueFactory = _ => 1 };
         var json = new Option<string?>("--json") { Description = "Also write the model variants' results (step, phases, data, memory, parameters, MACs) as JSON here, for scripts." };
+        var allReduce = new Option<bool>("--allreduce") { Description = "Under mpirun/srun: all-reduce time and bandwidth by message size over the ranks (no --config needed)." };
+        var allReduceMaxMb = new Option<int>("--allreduce-max-mb") { Description = "Largest all-reduce message for --allreduce, in MB.", DefaultValueFactory = _ => 64 };
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
-            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds,
+            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, allReduce, allReduceMaxMb,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
+            if (parse.GetValue(allReduce))
+                return AllReduceBench.Run(parse.GetValue(allReduceMaxMb), parse.GetValue(iters));
             if (parse.GetValue(block))
             {
                 var r = BlockBenchmark.Run(parse.GetValue(blockWidth), parse.GetValue(blockSize), parse.GetValue(blockBatch), parse.GetValue(iters), parse.GetValue(warmup));

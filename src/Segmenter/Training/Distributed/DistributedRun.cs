@@ -35,6 +35,8 @@ public sealed class DistributedRun : IDisposable
     private readonly ExperimentConfig _cfg;
     private SyncBatchNorm? _syncBn;
     private bool _verified;
+    private double _stepSeconds, _reduceSeconds, _bucketBytes;
+    private int _steps;
 
     private DistributedRun(IProcessGroup group, ExperimentConfig cfg)
     {
@@ -104,6 +106,7 @@ public sealed class DistributedRun : IDisposable
         double weight = counts[0] > 0 ? local / counts[0] : part.N / counts[1];
 
         Dictionary<string, double> values;
+        var stepWatch = System.Diagnostics.Stopwatch.StartNew();
         using (var scope = NewDisposeScope())
         {
             var (images, labels) = part.ToTensors(device);
@@ -116,7 +119,10 @@ public sealed class DistributedRun : IDisposable
 
             var parameters = model.parameters().ToList();
             var bucket = GradientBucket.Flatten(parameters);
+            var reduceWatch = System.Diagnostics.Stopwatch.StartNew();
             _group.AllReduceSum(Rank, [bucket], "grads");
+            _reduceSeconds += reduceWatch.Elapsed.TotalSeconds;
+            _bucketBytes = bucket.numel() * 4.0;
             GradientBucket.Unflatten(bucket, parameters);
             if (_cfg.Optimizer.GradClip is { } maxNorm) GradClipper.ClipGlobalNorm(parameters, maxNorm);
             optimizer.Step();
@@ -124,6 +130,8 @@ public sealed class DistributedRun : IDisposable
                 using (torch.no_grad())
                     _group.Broadcast(Rank, model.buffers().Where(b => b.is_floating_point()).ToList(), root: 0, "bn-buffers");
         }
+        _stepSeconds += stepWatch.Elapsed.TotalSeconds;
+        _steps++;
         if (_syncBn is not null && !_verified)
         {
             _syncBn.Verify();
@@ -196,6 +204,7 @@ public sealed class DistributedRun : IDisposable
         if (total[0] > 0)
             throw new InvalidOperationException($"ranks ended with different weights ({total[0]} tensors differ from rank 0's; this rank: {differing})");
         Log.Information("All {World} ranks hold bit-identical weights", WorldSize);
+        LogCommunication();
         _group.Barrier("end");
         MpiCollective.CleanExit = true;
     }
@@ -204,6 +213,18 @@ public sealed class DistributedRun : IDisposable
     {
         _syncBn?.Dispose();
         _group.Dispose();
+    }
+
+    /// <summary>Rank 0 logs the gradient all-reduce's share of the step time and its bandwidth, and every rank's peak RSS.</summary>
+    private void LogCommunication()
+    {
+        var rss = new double[WorldSize];
+        rss[Rank] = TrainProgress.RssBytes() / 1048576.0;
+        _group.AllReduceSum(rss, "rss");
+        if (!IsRoot || _steps == 0) return;
+        Log.Information("Gradient all-reduce: {Mb:F1} MB per step, {Ms:F1} ms = {Share:P1} of the {Step:F3} s step, {GBs:F2} GB/s; RSS per rank at the end (MB): {Rss}",
+            _bucketBytes / 1048576, 1e3 * _reduceSeconds / _steps, _reduceSeconds / _stepSeconds, _stepSeconds / _steps,
+            _reduceSeconds > 0 ? _bucketBytes * _steps / _reduceSeconds / 1e9 : 0, string.Join(" ", rss.Select(r => r.ToString("F0"))));
     }
 
     private static List<Tensor> State(Segmentor model) =>
