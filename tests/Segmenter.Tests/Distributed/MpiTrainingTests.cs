@@ -108,6 +108,54 @@ public sealed class MpiTrainingTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>
+    /// Both ranks SIGKILLed after the checkpoint of iteration 2 (a lost node), then `--resume auto` under the same world
+    /// size: the final weights are bit-identical to the uninterrupted run.
+    /// </summary>
+    [Fact]
+    public void SigkilledJobResumesExactly()
+    {
+        if (!MpiRunner.Available) { output.WriteLine(MpiRunner.Missing); return; }
+        var straight = TestPaths.NewTempDir("mpi_kill_straight");
+        var killed = TestPaths.NewTempDir("mpi_kill_resume");
+        string[] Train(string dir) => ["train", "--config", SynthData.SmokeConfig, "--cfg-options", .. Overrides(dir, Batch),
+            "schedule.max_iters=6", "train.checkpoint_interval=2"];
+        var full = MpiRunner.Run(2, Train(straight), timeoutSeconds: 300);
+        Assert.Equal(0, full.Exit);
+
+        using (var mpirun = Start(Train(killed)))
+        {
+            var until = DateTime.UtcNow.AddSeconds(240);
+            while (!File.Exists(Path.Combine(killed, "iter_00000002.ckpt")) && DateTime.UtcNow < until && !mpirun.HasExited) Thread.Sleep(100);
+            Assert.False(mpirun.HasExited, "the run ended before it could be killed");
+            var pids = new[] { RankPid(mpirun.Id, 0), RankPid(mpirun.Id, 1) }; // both first: killing one makes mpirun end the other
+            foreach (int pid in pids)
+                try { Process.GetProcessById(pid).Kill(); }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException) { } // already gone
+            Assert.True(mpirun.WaitForExit(60_000), "mpirun did not end after its ranks were killed");
+        }
+        var resumed = MpiRunner.Run(2, [.. Train(killed), "--resume", "auto"], timeoutSeconds: 300);
+        output.WriteLine(resumed.All);
+        Assert.Equal(0, resumed.Exit);
+        Assert.Contains("Resumed from", resumed.All);
+
+        using var a = Checkpointer.Load(Path.Combine(straight, "iter_00000006.ckpt"));
+        using var b = Checkpointer.Load(Path.Combine(killed, "iter_00000006.ckpt"));
+        foreach (var (key, value) in a.Model)
+        {
+            var d = (value.to(torch.ScalarType.Float64) - b.Model[key].to(torch.ScalarType.Float64)).abs().max().item<double>();
+            Assert.True(d == 0, $"{key}: max abs diff {d} after SIGKILL + resume");
+        }
+    }
+
+    private static Process Start(IEnumerable<string> segmentArgs)
+    {
+        var psi = new ProcessStartInfo(MpiRunner.MpiRun!) { RedirectStandardOutput = false, RedirectStandardError = false };
+        foreach (var a in new[] { "--allow-run-as-root", "-np", "2", "dotnet", MpiRunner.SegmentDll }.Concat(segmentArgs)) psi.ArgumentList.Add(a);
+        psi.Environment["TERM"] = "dumb";
+        return Process.Start(psi)!;
+    }
+
     [Fact]
     public void KilledRankEndsTheJob()
     {
@@ -145,7 +193,9 @@ public sealed class MpiTrainingTests(ITestOutputHelper output)
         foreach (var task in Directory.GetDirectories($"/proc/{mpirunPid}/task"))
             foreach (var pid in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse))
             {
-                var env = File.ReadAllText($"/proc/{pid}/environ").Split('\0');
+                string[] env;
+                try { env = File.ReadAllText($"/proc/{pid}/environ").Split('\0'); }
+                catch (IOException) { continue; } // exited meanwhile
                 if (env.Contains($"OMPI_COMM_WORLD_RANK={rank}")) return pid;
             }
         throw new InvalidOperationException($"no child of mpirun {mpirunPid} is rank {rank}");
