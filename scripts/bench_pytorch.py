@@ -6,6 +6,7 @@ timed the same way (mean over timed iterations after warm-up). Prints one JSON l
 Run with Debian's PyTorch: /usr/bin/python3 scripts/bench_pytorch.py --batch 2 --size 256 --threads 2
 """
 import argparse
+import contextlib
 import json
 import resource
 import time
@@ -98,11 +99,14 @@ def main():
     ap.add_argument("--classes", type=int, default=21)
     ap.add_argument("--depth", type=int, default=50)
     ap.add_argument("--os", type=int, default=8)
+    ap.add_argument("--amp", choices=["none", "bf16"], default="none",
+                    help="bf16: forward and loss under torch.autocast('cpu', torch.bfloat16), fp32 weights and optimizer")
     args = ap.parse_args()
 
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     model = DeepLabV3Plus(args.classes, args.depth, args.os).train()
+    autocast = (lambda: torch.autocast("cpu", dtype=torch.bfloat16)) if args.amp == "bf16" else contextlib.nullcontext
     opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9, weight_decay=5e-4)
     g = torch.Generator().manual_seed(42)
     images = torch.randn(args.batch, 3, args.size, args.size, generator=g)
@@ -111,10 +115,11 @@ def main():
     times, phases = [], {k: 0.0 for k in ("forward_s", "backward_s", "optimizer_s", "step_cpu_s", "forward_cpu_s", "backward_cpu_s", "optimizer_cpu_s")}
     for i in range(args.warmup + args.iters):
         t0, c0 = time.perf_counter(), time.process_time()
-        out, aux = model(images)
-        out = F.interpolate(out, size=labels.shape[1:], mode="bilinear", align_corners=False)
-        aux = F.interpolate(aux, size=labels.shape[1:], mode="bilinear", align_corners=False)
-        loss = F.cross_entropy(out, labels, ignore_index=255) + 0.4 * F.cross_entropy(aux, labels, ignore_index=255)
+        with autocast():
+            out, aux = model(images)
+            out = F.interpolate(out, size=labels.shape[1:], mode="bilinear", align_corners=False)
+            aux = F.interpolate(aux, size=labels.shape[1:], mode="bilinear", align_corners=False)
+            loss = F.cross_entropy(out, labels, ignore_index=255) + 0.4 * F.cross_entropy(aux, labels, ignore_index=255)
         t1, c1 = time.perf_counter(), time.process_time()
         opt.zero_grad()
         loss.backward()
@@ -133,7 +138,7 @@ def main():
             phases["optimizer_cpu_s"] += (c3 - c2) / args.iters
     step = sum(times) / len(times)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"framework": "pytorch " + torch.__version__, "batch": args.batch, "size": args.size,
+    print(json.dumps({"framework": "pytorch " + torch.__version__, "amp": args.amp, "batch": args.batch, "size": args.size,
                       "threads": args.threads, "step_s": step, **phases, "images_per_s": args.batch / step,
                       "peak_rss_mb": round(peak_mb), "params": sum(p.numel() for p in model.parameters())}))
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Segmenter.Config;
 using Segmenter.Training;
+using Segmenter.Benchmarks;
 
 namespace Segmenter.Cli.Commands;
 
@@ -28,13 +29,19 @@ public static class BenchCommand
         var keyChannels = new Option<int>("--key-channels") { Description = "Attention key/query width for --compare-heads (isa_channels 256).", DefaultValueFactory = _ => 256 };
         var batch = new Option<int>("--batch") { Description = "Batch size for --compare-heads.", DefaultValueFactory = _ => 1 };
         var rounds = new Option<int>("--rounds") { Description = "With --compare-attention: run the variants in this many interleaved rounds (--iters each) and average, so drift in machine load touches every variant alike.", DefaultValueFactory = _ => 1 };
+        var predict = new Option<bool>("--predict") { Description = "Time inference instead of training: images/s and p50/p95 latency per engine (--engines), argmax agreement with the first." };
+        var size = new Option<string>("--size") { Description = "Input size HxW for --predict.", DefaultValueFactory = _ => "512x512" };
+        var engines = new Option<string>("--engines") { Description = "Engines for --predict, compared to the first: torch (fp32), torch-bf16, onnxruntime.", DefaultValueFactory = _ => "torch,torch-bf16" };
+        var weights = new Option<string?>("--weights") { Description = "Weights for --predict (.ckpt, .safetensors, .pth); random when absent (speed does not depend on them, agreement does)." };
+        var data = new Option<bool>("--data") { Description = "Time the training data pipeline on one core (decode + train transforms) on generated VOC-sized JPEGs; --data-dir keeps them for scripts/bench_data_compare.sh." };
+        var dataDir = new Option<string?>("--data-dir") { Description = "With --data: where the generated images go (kept; reused when present). Default: a temporary folder." };
         var json = new Option<string?>("--json") { Description = "Also write the model variants' results (step, phases, data, memory, parameters, MACs) as JSON here, for scripts." };
         var allReduce = new Option<bool>("--allreduce") { Description = "Under mpirun/srun: all-reduce time and bandwidth by message size over the ranks (no --config needed)." };
         var allReduceMaxMb = new Option<int>("--allreduce-max-mb") { Description = "Largest all-reduce message for --allreduce, in MB.", DefaultValueFactory = _ => 64 };
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
-            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, allReduce, allReduceMaxMb,
+            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, predict, size, engines, weights, data, dataDir, allReduce, allReduceMaxMb,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -69,6 +76,32 @@ public static class BenchCommand
                 ?? throw new SegmenterException("no config given", "--config", "pass --config <yaml>, or use --compare-block or --compare-heads");
             var overrides = (parse.GetValue(cfgOptions) ?? []).ToList();
             if (parse.GetValue(device) is { } d) overrides.Add($"train.device={d}");
+            if (parse.GetValue(data))
+            {
+                var dir = parse.GetValue(dataDir) ?? Path.Combine(Path.GetTempPath(), $"segmenter_bench_data_{Environment.ProcessId}");
+                if (!Directory.Exists(Path.Combine(dir, "images"))) DataBenchmark.WriteImages(dir, count: 32);
+                try
+                {
+                    var dataResult = DataBenchmark.Run(ConfigLoader.Load(path, overrides), dir, parse.GetValue(rounds));
+                    Console.WriteLine(DataBenchmark.Format(dataResult));
+                    if (parse.GetValue(json) is { } dataJson) IO.AtomicFile.WriteAllText(dataJson, DataBenchmark.ToJson(dataResult));
+                }
+                finally
+                {
+                    if (parse.GetValue(dataDir) is null) Directory.Delete(dir, recursive: true);
+                }
+                return 0;
+            }
+            if (parse.GetValue(predict))
+            {
+                var (h, w) = HeadBenchmark.ParseSizes(parse.GetValue(size)!).Single();
+                var engineList = parse.GetValue(engines)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                var predictResults = PredictBenchmark.Run(ConfigLoader.Load(path, overrides), parse.GetValue(weights), h, w, engineList,
+                    parse.GetValue(iters), parse.GetValue(warmup), parse.GetValue(batch), parse.GetValue(rounds));
+                Console.WriteLine(PredictBenchmark.Format(predictResults));
+                if (parse.GetValue(json) is { } predictJson) IO.AtomicFile.WriteAllText(predictJson, PredictBenchmark.ToJson(predictResults));
+                return 0;
+            }
             if (parse.GetValue(replicas) is { } n) overrides.Add($"train.replicas={n}");
             var marks = parse.GetValue(rssAt)?.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => long.Parse(s, CultureInfo.InvariantCulture)).ToList();
             var variants = parse.GetValue(attention)?.Split(',', StringSplitOptions.RemoveEmptyEntries) ?? [];
@@ -80,17 +113,17 @@ public static class BenchCommand
             // One discarded step of the first variant first: LibTorch's lazy start-up (kernels, thread pools) would
             // otherwise be charged to whichever variant runs first, in time and in memory.
             if (variants.Length > 1)
-                Benchmark.Run("prime (discarded)", VariantConfig(path, overrides, variants[0]), 1, 0);
+                Benchmark.Run("prime (discarded)", AttentionVariants.Config(path, overrides, variants[0]), 1, 0);
             int roundCount = Math.Max(1, parse.GetValue(rounds));
             var perVariant = variants.Select(_ => new List<BenchResult>()).ToList();
             for (int r = 0; r < roundCount; r++)
                 for (int i = 0; i < variants.Length; i++)
-                    perVariant[i].Add(Benchmark.Run(variants[i], VariantConfig(path, overrides, variants[i]), parse.GetValue(iters), parse.GetValue(warmup), marks));
+                    perVariant[i].Add(Benchmark.Run(variants[i], AttentionVariants.Config(path, overrides, variants[i]), parse.GetValue(iters), parse.GetValue(warmup), marks));
             results.AddRange(perVariant.Select(BenchResult.Combine));
-            Console.WriteLine(Format(results));
+            Console.WriteLine(BenchReport.Format(results));
             if (parse.GetValue(json) is { } jsonPath)
             {
-                IO.AtomicFile.WriteAllText(jsonPath, ToJson(results));
+                IO.AtomicFile.WriteAllText(jsonPath, BenchReport.ToJson(results));
                 Serilog.Log.Information("Wrote {Path}", Path.GetFullPath(jsonPath));
             }
             return 0;
@@ -98,65 +131,4 @@ public static class BenchCommand
         return cmd;
     }
 
-    /// <summary>The config with the backbone attention of one bench variant (none, psa-parallel, psa-sequential).</summary>
-    private static ExperimentConfig VariantConfig(string path, IReadOnlyList<string> overrides, string variant)
-    {
-        var (type, layout) = variant switch
-        {
-            "none" => ("none", "parallel"),
-            "psa-parallel" => ("psa", "parallel"),
-            "psa-sequential" => ("psa", "sequential"),
-            _ => throw new SegmenterException($"unknown attention variant '{variant}'", "--compare-attention", "use none, psa-parallel, psa-sequential"),
-        };
-        return ConfigLoader.Load(path, [.. overrides, $"model.backbone.attention.type={type}", $"model.backbone.attention.layout={layout}"]);
-    }
-
-    /// <summary>The results as a JSON array, one object per variant (seconds, bytes, counts; snake_case keys).</summary>
-    public static string ToJson(IReadOnlyList<BenchResult> results) =>
-        System.Text.Json.JsonSerializer.Serialize(results.Select(r => new Dictionary<string, object?>
-        {
-            ["name"] = r.Name, ["parameters"] = r.Parameters, ["macs"] = r.Macs?.Total, ["step_s"] = r.StepSeconds, ["data_s"] = r.DataSeconds,
-            ["forward_s"] = r.Phases?.ForwardSeconds, ["backward_s"] = r.Phases?.BackwardSeconds, ["optimizer_s"] = r.Phases?.OptimizerSeconds,
-            ["step_cpu_s"] = r.Phases?.StepCpuSeconds, ["forward_cpu_s"] = r.Phases?.ForwardCpuSeconds, ["backward_cpu_s"] = r.Phases?.BackwardCpuSeconds,
-            ["optimizer_cpu_s"] = r.Phases?.OptimizerCpuSeconds,
-            ["images_per_s"] = r.ImagesPerSecond, ["peak_rss_bytes"] = r.PeakRssBytes, ["rss_growth_bytes"] = r.RssGrowthBytes, ["replicas"] = r.Replicas, ["rounds"] = r.Rounds,
-            ["rss_at"] = r.RssAt.ToDictionary(kv => kv.Key.ToString(CultureInfo.InvariantCulture), kv => kv.Value),
-        }), new System.Text.Json.JsonSerializerOptions { WriteIndented = true });
-
-    /// <summary>
-    /// One row per variant, ratios to the first row. GMACs: multiply-adds of one training forward per image at the
-    /// crop size (aux head included). peak MB: the process's peak RSS during the variant; +MB: that peak minus the
-    /// RSS before the variant's model was built (freed memory is returned first), the per-variant figure to compare.
-    /// </summary>
-    public static string Format(IReadOnlyList<BenchResult> results)
-    {
-        var first = results[0];
-        static string Ratio(double a, double b) => b > 0 ? (a / b).ToString("F3", CultureInfo.InvariantCulture) : "-";
-        static string Gmacs(BenchResult r) => r.Macs is { } m ? (m.Total / 1e9).ToString("F2", CultureInfo.InvariantCulture) : "-";
-        var lines = new List<string>
-        {
-            $"{"variant",-16} {"params",12} {"GMACs",8} {"step s",9} {"data s",8} {"img/s",8} {"peak MB",8} {"+MB",6} " +
-            $"{"params x",9} {"MACs x",7} {"time x",7} {"+MB x",6}",
-        };
-        foreach (var r in results)
-            lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Name,-16} {r.Parameters,12:N0} {Gmacs(r),8} {r.StepSeconds,9:F4} {r.DataSeconds,8:F4} {r.ImagesPerSecond,8:F2} {r.PeakRssBytes >> 20,8} {r.RssGrowthBytes >> 20,6} " +
-                $"{Ratio(r.Parameters, first.Parameters),9} {Ratio(r.Macs?.Total ?? 0, first.Macs?.Total ?? 0),7} {Ratio(r.StepSeconds, first.StepSeconds),7} {Ratio(r.RssGrowthBytes, first.RssGrowthBytes),6}"));
-        foreach (var r in results.Where(r => r.Macs is { Attention: > 0 }))
-            lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Name} attention: {r.Macs!.Attention / 1e9:F3} GMACs ({100.0 * r.Macs.Attention / r.Macs.Total:F2} % of the forward) at {r.Macs.Height}x{r.Macs.Width}"));
-        if (first.Rounds > 1)
-            lines.Add($"times are means over {first.Rounds} interleaved rounds of each variant; memory is the largest growth of any round");
-        foreach (var r in results.Where(r => r.Phases is not null))
-            lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"{r.Name} phases: forward+loss {r.Phases!.ForwardSeconds:F4} s, backward {r.Phases.BackwardSeconds:F4} s, optimizer {r.Phases.OptimizerSeconds:F4} s; " +
-                $"process CPU time per step {r.Phases.StepCpuSeconds:F4} s ({r.Phases.ForwardCpuSeconds:F4} / {r.Phases.BackwardCpuSeconds:F4} / {r.Phases.OptimizerCpuSeconds:F4})"));
-        foreach (var r in results.Where(r => r.Replicas > 1 || r.ReduceSeconds > 0))
-            lines.Add($"{r.Name} {r.Replicas} replicas: gradient reduction {r.ReduceSeconds:F4} s ({100 * r.ReduceSeconds / r.StepSeconds:F1}% of the step), " +
-                      $"parameter broadcast {r.BroadcastSeconds:F4} s ({100 * r.BroadcastSeconds / r.StepSeconds:F1}%), " +
-                      $"waiting for the slowest replica {r.WaitSeconds:F4} s ({100 * r.WaitSeconds / r.StepSeconds:F1}%)");
-        foreach (var r in results.Where(r => r.RssAt.Count > 0))
-            lines.Add($"{r.Name} rss: " + string.Join(", ", r.RssAt.Select(kv => $"iter {kv.Key}: {kv.Value >> 20} MB")));
-        return string.Join(Environment.NewLine, lines);
-    }
 }

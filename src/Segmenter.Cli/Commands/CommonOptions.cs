@@ -50,7 +50,10 @@ public static class CommonOptions
         var overrides = (cfgOptions ?? []).ToList();
         foreach (var (key, value) in flags)
             if (value is not null) overrides.Add($"{key}={value}");
-        return ConfigLoader.Load(path, overrides);
+        var config = ConfigLoader.Load(path, overrides);
+        Segmenter.IO.ImageLimits.MaxPixels = config.Data.MaxImagePixels; // every image this run reads is checked against it
+        Segmenter.Data.CityscapesLabelPolicy.AllowUnknownLabelIds = config.Data.AllowUnknownLabelIds;
+        return config;
     }
 
     /// <summary>Runs a verb body with logging set up and bad input reported as one line with exit code 2.</summary>
@@ -65,6 +68,12 @@ public static class CommonOptions
         catch (SegmenterException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
+            if (verbose) Console.Error.WriteLine(e);
+            return 2;
+        }
+        catch (Exception e) when (TorchNativeLoadError.TryDescribe(e, out var message))
+        {
+            Console.Error.WriteLine($"error: {message}");
             if (verbose) Console.Error.WriteLine(e);
             return 2;
         }

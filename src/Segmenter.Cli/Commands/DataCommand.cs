@@ -13,6 +13,7 @@ public static class DataCommand
         cmd.Subcommands.Add(Synth());
         cmd.Subcommands.Add(Check());
         cmd.Subcommands.Add(Convert());
+        cmd.Subcommands.Add(DataBrowseCommand.Create());
         return cmd;
     }
 
@@ -69,6 +70,7 @@ public static class DataCommand
             return 0;
         }));
         cmd.Subcommands.Add(cityscapes);
+        cmd.Subcommands.Add(DataBrowseCommand.ConvertMasks());
         return cmd;
     }
 
@@ -77,9 +79,10 @@ public static class DataCommand
         var config = CommonOptions.Config();
         var cfgOptions = CommonOptions.CfgOptions();
         var split = new Option<string>("--split") { Description = "train, val or both.", DefaultValueFactory = _ => "both" };
+        var classWeights = new Option<bool>("--class-weights") { Description = "Also print class weights from the train split's pixel frequencies (ENet 1/ln(1.02 + p)) as a config line." };
         var cmd = new Command("check", "Validate a dataset: missing files, unreadable images, size mismatches, label values; prints counts per class.")
         {
-            config, cfgOptions, split,
+            config, cfgOptions, split, classWeights,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -94,7 +97,11 @@ public static class DataCommand
                 Console.WriteLine($"== {(train ? "train" : "val")} split ==");
                 Console.WriteLine(report.Format(ClassNames.For(cfg)));
                 problems += report.Problems.Count;
+                if (train && parse.GetValue(classWeights))
+                    DataBrowseCommand.PrintClassWeights(report.PixelsPerClass, ClassNames.For(cfg));
             }
+            if (which == "val" && parse.GetValue(classWeights))
+                throw new SegmenterException("--class-weights reads the train split", "--split", "use --split train or both");
             return problems == 0 ? 0 : 3;
         }));
         return cmd;

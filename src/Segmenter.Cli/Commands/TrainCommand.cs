@@ -3,6 +3,7 @@ using Segmenter.Config;
 using Segmenter.Logging;
 using Segmenter.Training;
 using Serilog;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Cli.Commands;
 
@@ -20,7 +21,7 @@ public static class TrainCommand
         var distBackend = new Option<string?>("--dist-backend") { Description = "Several processes (mpirun/srun): auto, inprocess, mpi or nccl (overrides train.dist_backend)." };
         var stopAt = new Option<long?>("--stop-at") { Description = "Checkpoint and stop at this iteration (the schedule still runs to max_iters); continue later with --resume auto." };
 
-        var cmd = new Command("train", "Train a model from a config. Ctrl+C checkpoints and stops; --resume auto continues exactly.")
+        var cmd = new Command("train", "Train a model from a config. Ctrl+C or SIGTERM checkpoints and stops (exit 143 after SIGTERM); --resume auto continues exactly.")
         {
             config, workDir, resume, cfgOptions, device, seed, stopAt, replicas, distBackend,
         };
@@ -41,12 +42,9 @@ public static class TrainCommand
             }
             else RankLogSetup.Configure(parse.GetValue(CommonOptions.Verbose), rank);
 
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); Log.Warning("Stopping after this iteration (Ctrl+C again to abort)"); };
-            Console.CancelKeyPress += onCancel;
-            try
+            using var signals = new StopSignals(); // Ctrl+C and SIGTERM: finish the step, checkpoint, stop
             {
-                var options = new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = cts.Token };
+                var options = new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = signals.Token };
                 if (cfg.Model.Type == "panoptic_deeplab")
                 {
                     var pan = PanopticTrainer.Run(cfg, options);
@@ -54,18 +52,16 @@ public static class TrainCommand
                     if (pan.LastEval is { } pe)
                         Log.Information("Final PQ {PQ:F2} SQ {SQ:F2} RQ {RQ:F2}, mIoU {MIoU:F2}", 100 * pe.Panoptic.All.Pq,
                             100 * pe.Panoptic.All.Sq, 100 * pe.Panoptic.All.Rq, 100 * pe.Semantic.MIoU);
-                    return 0;
+                    if (rank == 0) Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
+                    return signals.Terminated ? StopSignals.SigtermExitCode : 0;
                 }
                 var result = Trainer.Run(cfg, options);
                 Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_mIoU.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
                 if (result.LastEval is { } eval)
                     Log.Information("Final mIoU {MIoU:F2}", eval.ReportedPercent()["mIoU"]);
+                if (rank == 0) Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
             }
-            finally
-            {
-                Console.CancelKeyPress -= onCancel;
-            }
-            return 0;
+            return signals.Terminated ? StopSignals.SigtermExitCode : 0;
         }));
         return cmd;
     }

@@ -25,6 +25,7 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
     public static readonly IReadOnlyList<string> AmpModes = ["none", "bf16", "fp16"];
+    public static readonly IReadOnlyList<string> BestRules = ["auto", "greater", "less"];
     public static readonly IReadOnlyList<string> DistBackends = ["auto", "inprocess", "mpi", "nccl"];
 
     /// <summary>Throws a <see cref="SegmenterException"/> for the first invalid value; <paramref name="source"/> names the config.</summary>
@@ -146,6 +147,7 @@ public static class ConfigValidator
         check.That("data.batch_size", data.BatchSize >= 1, data.BatchSize, "an integer >= 1");
         check.That("data.num_workers", data.NumWorkers >= 0, data.NumWorkers, "an integer >= 0 (0 = load on the training thread)");
         check.That("data.prefetch", data.Prefetch >= 1, data.Prefetch, "an integer >= 1");
+        check.That("data.max_image_pixels", data.MaxImagePixels >= 1, data.MaxImagePixels, "an integer >= 1 (default 89478485, Pillow's MAX_IMAGE_PIXELS)");
 
         var o = config.Optimizer;
         check.OneOf("optimizer.type", o.Type, OptimizerTypes);
@@ -183,6 +185,14 @@ public static class ConfigValidator
         check.That("train.val_interval", t.ValInterval >= 0, t.ValInterval, "an integer >= 0 (0 = only at the end)");
         check.That("train.checkpoint_interval", t.CheckpointInterval >= 0, t.CheckpointInterval, "an integer >= 0 (0 = only at the end)");
         check.That("train.keep_checkpoints", t.KeepCheckpoints >= 1, t.KeepCheckpoints, "an integer >= 1");
+        check.OneOf("train.save_best_rule", t.SaveBestRule, BestRules);
+        check.That("train.save_best", t.SaveBest.Length > 0, t.SaveBest, "a metric name (auto, mIoU, mAcc, aAcc, PQ, IoU.<class>, val_loss)");
+        if (t.EarlyStop is { } es)
+        {
+            check.That("train.early_stop.patience", es.Patience >= 1, es.Patience, "an integer >= 1 (validations without improvement)");
+            check.That("train.early_stop.min_delta", es.MinDelta >= 0, es.MinDelta, "a number >= 0");
+            check.OneOf("train.early_stop.rule", es.Rule, BestRules);
+        }
 
         var test = config.Test;
         check.OneOf("test.mode", test.Mode, TestModes);

@@ -1,3 +1,4 @@
+using Segmenter.Training.Optim;
 namespace Segmenter.Config;
 
 // The typed configuration. A YAML key maps to exactly one property: snake_case in YAML, PascalCase here
@@ -43,7 +44,10 @@ public sealed record BackboneConfig
     public bool DeepStem { get; init; }
     /// <summary>8 or 16 (dilation replaces the stride of layer3/layer4), or 32 (no dilation).</summary>
     public int OutputStride { get; init; } = 8;
-    /// <summary>Optional multi-grid dilation multipliers for the blocks of layer4, e.g. [1, 2, 4].</summary>
+    /// <summary>
+    /// Optional dilations of layer4's blocks themselves, one per block (MMSegmentation's ResNet multi_grid: they replace
+    /// the stage dilation, not multiply it), e.g. [1, 2, 4]; the DeepLabV3 paper's OS16 unit rates (1, 2, 4) x 2 are [2, 4, 8].
+    /// </summary>
     public List<int>? MultiGrid { get; init; }
     /// <summary>Attention inside every residual block (PSA); type none gives the plain ResNet.</summary>
     public AttentionConfig Attention { get; init; } = new();
@@ -182,6 +186,13 @@ public sealed record DataConfig
     public int NumWorkers { get; init; } = 2;
     /// <summary>Batches prepared ahead of the training step.</summary>
     public int Prefetch { get; init; } = 4;
+    /// <summary>
+    /// Decompression-bomb limit on the size an image file declares: warn above it, refuse above twice it (Pillow's
+    /// MAX_IMAGE_PIXELS policy and default, 89478485). Raise it for trusted very large images.
+    /// </summary>
+    public int MaxImagePixels { get; init; } = IO.ImageLimits.DefaultMaxPixels;
+    /// <summary>Cityscapes: a *_labelIds.png id outside the official table stops loading (cityscapesScripts does); true maps it to ignore_index.</summary>
+    public bool AllowUnknownLabelIds { get; init; }
 }
 
 /// <summary>A split is one or more concatenated parts (VOC train + SBD aug).</summary>
@@ -283,6 +294,26 @@ public sealed record TrainConfig
     public int ValInterval { get; init; } = 4000;
     public int CheckpointInterval { get; init; } = 4000;
     public int KeepCheckpoints { get; init; } = 3;
+    /// <summary>TensorBoard event files in work_dir/tensorboard (losses, lr, timing, RSS, validation metrics, loss and images, config).</summary>
+    public bool Tensorboard { get; init; } = true;
+    /// <summary>Metric whose best value is kept as best_{metric}.ckpt: auto (mIoU; PQ for panoptic), mIoU, mAcc, aAcc, PQ, IoU.&lt;class&gt;, val_loss, ...</summary>
+    public string SaveBest { get; init; } = "auto";
+    /// <summary>auto (less for losses, greater otherwise) | greater | less, as MMSegmentation's CheckpointHook rule.</summary>
+    public string SaveBestRule { get; init; } = "auto";
+    /// <summary>Stop when the metric has not improved for `patience` validations (checkpoint written); null = off.</summary>
+    public EarlyStopConfig? EarlyStop { get; init; }
+}
+
+public sealed record EarlyStopConfig
+{
+    /// <summary>Same names as train.save_best; auto = the save_best metric.</summary>
+    public string Metric { get; init; } = "auto";
+    /// <summary>Validations without improvement before stopping.</summary>
+    public int Patience { get; init; } = 5;
+    /// <summary>Smallest change that counts as an improvement (in the metric's unit: fractions for mIoU etc.).</summary>
+    public double MinDelta { get; init; }
+    /// <summary>auto | greater | less</summary>
+    public string Rule { get; init; } = "auto";
 }
 
 public sealed record TestConfig

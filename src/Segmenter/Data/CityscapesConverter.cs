@@ -31,7 +31,7 @@ public static class CityscapesConverter
         {
             var dst = src[..^CityscapesListing.LabelIdsSuffix.Length] + CityscapesListing.TrainIdsSuffix;
             if (!overwrite && File.Exists(dst)) { skipped++; continue; }
-            ImageIO.WriteLabelPng(dst, CityscapesLabels.ToTrainIds(ImageIO.ReadLabel(src)));
+            ImageIO.WriteLabelPng(dst, CityscapesLabelPolicy.ToTrainIds(ImageIO.ReadLabel(src), src));
             onWrite?.Invoke(dst);
             written++;
         }

@@ -20,6 +20,8 @@ public sealed class DataCheckReport
     public required long[] PixelsPerClass { get; init; }
     public required int[] ImagesPerClass { get; init; }
     public long IgnoredPixels { get; init; }
+    /// <summary>Panoptic sets: non-crowd thing segments per class (null for semantic sets).</summary>
+    public int[]? InstancesPerClass { get; init; }
     /// <summary>Pixels whose value is neither a class nor ignore.</summary>
     public long InvalidPixels { get; init; }
 
@@ -36,7 +38,7 @@ public sealed class DataCheckReport
         int nameWidth = Math.Max(5, Enumerable.Range(0, NumClasses).Select(c => Name(classNames, c).Length).DefaultIfEmpty(5).Max());
         sb.AppendLine(ic, $"  {"id",3}  {"class".PadRight(nameWidth)}  {"images",8}  {"pixels",14}  {"share",7}");
         for (int c = 0; c < NumClasses; c++)
-            sb.AppendLine(ic, $"  {c,3}  {Name(classNames, c).PadRight(nameWidth)}  {ImagesPerClass[c],8}  {PixelsPerClass[c],14}  {Share(PixelsPerClass[c], total),7}");
+            sb.AppendLine(ic, $"  {c,3}  {Name(classNames, c).PadRight(nameWidth)}  {ImagesPerClass[c],8}  {PixelsPerClass[c],14}  {Share(PixelsPerClass[c], total),7}{(InstancesPerClass is { } inst ? $"  instances {inst[c]}" : "")}");
         sb.AppendLine(ic, $"  {"",3}  {"ignore".PadRight(nameWidth)}  {"",8}  {IgnoredPixels,14}  {Share(IgnoredPixels, total),7}");
         if (InvalidPixels > 0) sb.AppendLine(ic, $"  {"",3}  {"invalid".PadRight(nameWidth)}  {"",8}  {InvalidPixels,14}  {Share(InvalidPixels, total),7}");
         if (Problems.Count > 0)

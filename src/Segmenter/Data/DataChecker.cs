@@ -17,6 +17,8 @@ public static class DataChecker
     {
         if (numClasses <= 0 || numClasses > 256)
             throw new SegmenterException($"num_classes {numClasses} must be in 1..256", "model.num_classes", "set the number of classes");
+        if (cfg.Type.ToLowerInvariant() is "coco_panoptic" or "cityscapes_panoptic")
+            return PanopticDataChecker.Check(cfg, numClasses, train, numThreads);
         readImage ??= ImageIO.ReadRgb;
         var problems = new List<(int Order, DataProblem Problem)>();
         var listing = DatasetListing.List(cfg.Type, cfg.Root, (train ? cfg.Train : cfg.Val).Parts,

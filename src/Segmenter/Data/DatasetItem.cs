@@ -9,6 +9,6 @@ public sealed record DatasetItem(string Id, string ImagePath, string LabelPath, 
     public LabelMap ReadLabel()
     {
         var label = ImageIO.ReadLabel(LabelPath);
-        return Encoding == LabelEncoding.CityscapesLabelIds ? CityscapesLabels.ToTrainIds(label) : label;
+        return Encoding == LabelEncoding.CityscapesLabelIds ? CityscapesLabelPolicy.ToTrainIds(label, LabelPath) : label;
     }
 }

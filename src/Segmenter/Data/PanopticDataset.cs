@@ -21,11 +21,15 @@ public sealed class PanopticDataset : ISegmentationDataset
 
     private readonly Func<string, RgbImage> _readImage;
     private readonly List<Item> _items = new();
+    private readonly Action<SegmenterException>? _report;
 
     /// <param name="format">coco_panoptic or cityscapes_panoptic.</param>
     /// <param name="parts">Each part's split names the json (train2017 / val); img_dir and ann_dir override the photo and PNG folders.</param>
-    public PanopticDataset(string format, string root, IReadOnlyList<PartConfig> parts, int ignoreIndex = 255, Func<string, RgbImage>? readImage = null)
+    /// <param name="report">null: the first problem of the json or a missing file throws; else every problem is reported and the item skipped (`segment data check`).</param>
+    public PanopticDataset(string format, string root, IReadOnlyList<PartConfig> parts, int ignoreIndex = 255, Func<string, RgbImage>? readImage = null,
+        Action<SegmenterException>? report = null)
     {
+        _report = report;
         Format = format;
         Root = Path.GetFullPath(root);
         IgnoreIndex = ignoreIndex;
@@ -33,7 +37,7 @@ public sealed class PanopticDataset : ISegmentationDataset
         if (!Directory.Exists(Root)) throw new SegmenterException("dataset root not found", Root, "set data.root to the dataset folder");
         if (parts.Count == 0) throw new SegmenterException("no parts listed", "data.train/val.parts", "list one part per split, e.g. split: val2017");
         foreach (var part in parts) AddPart(part);
-        if (_items.Count == 0) throw new SegmenterException("the panoptic dataset is empty", Root, "check data.root and the split names");
+        if (_items.Count == 0 && report is null) throw new SegmenterException("the panoptic dataset is empty", Root, "check data.root and the split names");
     }
 
     public string Format { get; }
@@ -54,6 +58,7 @@ public sealed class PanopticDataset : ISegmentationDataset
         var item = _items[index];
         var image = _readImage(item.ImagePath);
         var map = PanopticIdMap.ReadRgbPng(item.PanopticPath);
+        if (PanopticConsistency.CheckPng(map.Ids, item.Segments, item.Id, item.PanopticPath) is { } lie) throw lie;
         if (map.Width != image.Width || map.Height != image.Height)
             throw new SegmenterException($"panoptic PNG is {map.Width}x{map.Height} but the image {item.ImagePath} is {image.Width}x{image.Height}",
                 item.PanopticPath, "pair every image with the panoptic PNG of the same size");
@@ -112,16 +117,29 @@ public sealed class PanopticDataset : ISegmentationDataset
         GroundTruthFiles.Add((json, pngDir));
 
         var fileNames = ImageFileNames(root, json);
-        foreach (var ann in PanopticEvaluator.ReadAnnotations(root, json))
+        var annotations = PanopticEvaluator.ReadAnnotations(root, json);
+        // A json that lies (duplicate ids, unknown categories) stops here, when the dataset is opened, not when the
+        // one bad image happens to be drawn.
+        var problems = PanopticConsistency.CheckJson(root, json, classes, annotations);
+        if (_report is null) PanopticConsistency.ThrowFirst(problems);
+        else problems.ForEach(_report);
+        foreach (var ann in annotations)
         {
-            string imagePath = Format == "coco_panoptic"
-                ? Path.Combine(imgDir, fileNames.TryGetValue(ann.ImageId, out var f) ? f
-                    : throw new SegmenterException($"annotation of image {ann.ImageId} has no entry in 'images'", json, "list every annotated image in 'images'"))
-                : Path.Combine(imgDir, ann.ImageId.Split('_')[0], ann.ImageId + "_leftImg8bit.png");
-            if (!File.Exists(imagePath)) throw new SegmenterException($"image of annotation {ann.ImageId} not found", imagePath, "check the image folder");
-            var png = Path.Combine(pngDir, ann.FileName);
-            if (!File.Exists(png)) throw new SegmenterException($"panoptic PNG of image {ann.ImageId} not found", png, "check the PNG folder");
-            _items.Add(new Item(ann.ImageId, imagePath, png, ann.Segments));
+            try
+            {
+                string imagePath = Format == "coco_panoptic"
+                    ? Path.Combine(imgDir, fileNames.TryGetValue(ann.ImageId, out var f) ? f
+                        : throw new SegmenterException($"annotation of image {ann.ImageId} has no entry in 'images'", json, "list every annotated image in 'images'"))
+                    : Path.Combine(imgDir, ann.ImageId.Split('_')[0], ann.ImageId + "_leftImg8bit.png");
+                if (!File.Exists(imagePath)) throw new SegmenterException($"image of annotation {ann.ImageId} not found", imagePath, "check the image folder");
+                var png = Path.Combine(pngDir, ann.FileName);
+                if (!File.Exists(png)) throw new SegmenterException($"panoptic PNG of image {ann.ImageId} not found", png, "check the PNG folder");
+                _items.Add(new Item(ann.ImageId, imagePath, png, ann.Segments));
+            }
+            catch (SegmenterException e) when (_report is not null)
+            {
+                _report(e);
+            }
         }
     }
 

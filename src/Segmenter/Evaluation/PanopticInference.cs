@@ -32,12 +32,16 @@ public static class PanopticInference
 
     /// <summary>Predicts one decoded sample; returns the panoptic prediction and the semantic argmax at the original size.</summary>
     public static (PanopticPrediction Prediction, byte[] Semantic) Predict(PanopticDeepLab model, PanopticPostProcessor post, TestTransform transform,
+        Sample sample, Device device) => Predict(model.Predict, post, transform, sample, device);
+
+    /// <summary>As above with any forward pass (e.g. an ONNX Runtime session).</summary>
+    public static (PanopticPrediction Prediction, byte[] Semantic) Predict(PanopticForward model, PanopticPostProcessor post, TestTransform transform,
         Sample sample, Device device)
     {
         using var scope = NewDisposeScope();
         var t = transform.Apply(sample);
         using var noGrad = no_grad();
-        var (sem, center, offset) = model.Predict(t.ImageTensor(device));
+        var (sem, center, offset) = model(t.ImageTensor(device));
         int h = t.OrigHeight, w = t.OrigWidth;
         if (t.Height != h || t.Width != w)
         {
@@ -56,11 +60,19 @@ public static class PanopticInference
     public static PanopticEvalResult Evaluate(PanopticDeepLab model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
         string? predictionDir = null)
     {
+        bool wasTraining = model.training;
+        model.eval();
+        try { return Evaluate(model.Predict, cfg, dataset, device, maxImages, predictionDir); }
+        finally { if (wasTraining) model.train(); }
+    }
+
+    /// <summary>As above with any forward pass (e.g. an ONNX Runtime session, with cfg's mean 0 / std 1).</summary>
+    public static PanopticEvalResult Evaluate(PanopticForward model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
+        string? predictionDir = null)
+    {
         var annotations = new JsonArray();
         string? pngDir = predictionDir is null ? null : Path.Combine(Path.GetFullPath(predictionDir), "panoptic_pred");
         if (pngDir is not null) Directory.CreateDirectory(pngDir);
-        bool wasTraining = model.training;
-        model.eval();
         var post = new PanopticPostProcessor(dataset.Classes.IsThing, PostProcessOptions(cfg.Model.Panoptic));
         var transform = new TestTransform(cfg.Data);
         var pq = new PanopticQuality(dataset.Classes.Categories);
@@ -89,7 +101,6 @@ public static class PanopticInference
             }
             miou.Update(semantic, sample.Label.Data);
         }
-        if (wasTraining) model.train();
         if (pngDir is not null)
             IO.AtomicFile.WriteAllText(pngDir + ".json", new JsonObject
             {

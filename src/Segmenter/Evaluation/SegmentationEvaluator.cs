@@ -14,7 +14,7 @@ namespace Segmenter.Evaluation;
 public static class SegmentationEvaluator
 {
     public static SemanticResult Evaluate(Segmentor model, ExperimentConfig cfg, ISegmentationDataset dataset, Device device,
-        Action<int, int>? onProgress = null)
+        Action<int, int>? onProgress = null, Action<int, TransformedSample, Tensor, byte[]>? onImage = null)
     {
         var metric = new SemanticMetric(cfg.Model.NumClasses, cfg.Data.IgnoreIndex);
         bool wasTraining = model.training;
@@ -27,8 +27,11 @@ public static class SegmentationEvaluator
             {
                 using var scope = NewDisposeScope();
                 var image = tensor(item.Image, new long[] { 1, 3, item.Height, item.Width }).to(device);
-                var pred = SegmentationInference.Predict(model, image, cfg.Test, item.OrigHeight, item.OrigWidth, cfg.Model.DecodeHead.AlignCorners);
+                var scores = SegmentationInference.Scores(model, image, cfg.Test, item.OrigHeight, item.OrigWidth, cfg.Model.DecodeHead.AlignCorners);
+                var pred = scores.argmax(1)[0].to(ScalarType.Byte).cpu().data<byte>().ToArray();
                 metric.Update(pred, item.Label);
+                // Per-image hook (validation loss, panels, confusion, show-dir): class scores [1, C, H0, W0] and the argmax.
+                onImage?.Invoke(done, item, scores, pred);
                 done++;
                 onProgress?.Invoke(done, dataset.Count);
             }

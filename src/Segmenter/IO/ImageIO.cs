@@ -30,11 +30,8 @@ public static class ImageIO
     {
         if (bytes.Length == 0) throw new SegmenterException("empty image file (0 bytes)", source, "re-create or re-download the file");
         if (PngCodec.HasSignature(bytes)) return PngToRgb(PngCodec.Decode(bytes, source), source);
-        bool looksJpeg = SkiaImageCodec.IsJpeg(bytes);
-        string ext = Path.GetExtension(source).ToLowerInvariant();
-        if (!looksJpeg && ext is ".jpg" or ".jpeg")
-            throw new SegmenterException("corrupt JPEG (does not start with the FFD8 start-of-image marker)", source,
-                "re-create or re-download the file");
+        // Decoded by content, never by extension (a BMP or PNG named .jpg is read as what it is); the codec names a
+        // .jpg that is no known format a corrupt JPEG.
         return Codec.Decode(bytes, source);
     }
 
@@ -45,8 +42,8 @@ public static class ImageIO
     /// <summary>Converts any decoded PNG (grey, grey+alpha, palette, RGB, RGBA; 1-16 bit) to 8-bit RGB.</summary>
     internal static RgbImage PngToRgb(PngCodec.Decoded png, string source)
     {
-        int n = png.Width * png.Height, ch = png.Channels, depth = png.BitDepth;
-        var rgb = new byte[n * 3];
+        int n = png.Width * png.Height, ch = png.Channels, depth = png.BitDepth; // n <= Samples.Length: fits
+        var rgb = new byte[ImageLimits.BufferLength(png.Width, png.Height, 3, "PNG", source)];
         var s = png.Samples;
         int maxValue = (1 << depth) - 1;
         byte To8(int v) => depth switch { 8 => (byte)v, 16 => (byte)(v >> 8), _ => (byte)(v * 255 / maxValue) };

@@ -60,6 +60,8 @@ public static class PngCodec
                     color = (ColorType)data[9];
                     interlace = data[12];
                     sawHeader = true;
+                    // Decompression-bomb guard on the declared size, before any pixel buffer exists (ImageLimits).
+                    ImageLimits.Check((uint)width, (uint)height, "PNG", source);
                     break;
                 case "PLTE": palette = data.ToArray(); break;
                 case "IDAT": idat.Write(data); break;
@@ -86,21 +88,22 @@ public static class PngCodec
         if (!depthOk) throw new SegmenterException($"corrupt PNG (bit depth {bitDepth} is invalid for colour type {color})", source, "re-create the file");
         if ((long)width * height * channels > int.MaxValue / 2)
             throw new SegmenterException($"PNG is too large ({width}x{height})", source, "downscale the image");
-        byte[] raw;
+        // Inflate at most the bytes the declared size needs (filter byte + packed row, per pass): a zlib stream that
+        // expands further (a zlib bomb behind a small IHDR) is cut there, as libpng ignores extra compressed data.
+        byte[] raw = new byte[ImageLimits.BufferLength(RawLength(width, height, channels * bitDepth, interlace != 0), 1, 1, "PNG", source)];
         try
         {
             idat.Position = 0;
             using var z = new ZLibStream(idat, CompressionMode.Decompress);
-            using var outMs = new MemoryStream();
-            z.CopyTo(outMs);
-            raw = outMs.ToArray();
+            int got = z.ReadAtLeast(raw, raw.Length, throwOnEndOfStream: false);
+            if (got < raw.Length) Array.Resize(ref raw, got);
         }
         catch (InvalidDataException e)
         {
             throw new SegmenterException("corrupt PNG (image data does not decompress)", source, "re-create or re-download the file", e);
         }
 
-        var samples = new int[width * height * channels];
+        var samples = new int[ImageLimits.BufferLength(width, height, channels, "PNG", source)];
         if (interlace == 0)
         {
             int used = Unfilter(raw, 0, width, height, channels, bitDepth, source, (x, y, c, v) => samples[(y * width + x) * channels + c] = v);
@@ -123,10 +126,25 @@ public static class PngCodec
         return new Decoded(width, height, color, bitDepth, channels, samples, palette);
     }
 
+    /// <summary>Bytes of filtered scanlines the image needs (each row: one filter byte + ceil(width * bits / 8)); Adam7 sums its seven passes.</summary>
+    private static long RawLength(long width, long height, int bitsPerPixel, bool adam7)
+    {
+        static long Rows(long w, long h, int bits) => w <= 0 || h <= 0 ? 0 : h * ((w * bits + 7) / 8 + 1);
+        if (!adam7) return Rows(width, height, bitsPerPixel);
+        int[,] passes = { { 0, 0, 8, 8 }, { 4, 0, 8, 8 }, { 0, 4, 4, 8 }, { 2, 0, 4, 4 }, { 0, 2, 2, 4 }, { 1, 0, 2, 2 }, { 0, 1, 1, 2 } };
+        long total = 0;
+        for (int p = 0; p < 7; p++)
+            total += Rows((width - passes[p, 0] + passes[p, 2] - 1) / passes[p, 2], (height - passes[p, 1] + passes[p, 3] - 1) / passes[p, 3], bitsPerPixel);
+        return total;
+    }
+
     private static int Unfilter(byte[] raw, int offset, int width, int height, int channels, int bitDepth, string source, Action<int, int, int, int> put)
     {
         int bitsPerPixel = channels * bitDepth;
-        int stride = (width * bitsPerPixel + 7) / 8;
+        long strideBytes = ((long)width * bitsPerPixel + 7) / 8; // long: a 40-million-pixel-wide row of 64-bit pixels overflows int
+        if (strideBytes >= Array.MaxLength)
+            throw new SegmenterException($"PNG rows of {width} pixels are too wide for one buffer", source, "downscale or tile the image");
+        int stride = (int)strideBytes;
         int bpp = Math.Max(1, bitsPerPixel / 8);
         if (offset + (long)(stride + 1) * height > raw.Length)
             throw new SegmenterException("truncated PNG (image data shorter than the image size)", source, "re-create or re-download the file");

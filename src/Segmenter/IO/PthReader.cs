@@ -10,8 +10,9 @@ namespace Segmenter.IO;
 /// <summary>
 /// Reads PyTorch's zip checkpoint format (torch.save since 1.6: `&lt;name&gt;/data.pkl` + raw storages under
 /// `&lt;name&gt;/data/&lt;key&gt;`) without Python. A small unpickler understands the opcodes torch.save emits and
-/// rebuilds tensors from their storages; it never runs code: globals it does not know become inert
-/// <see cref="PickleObject"/> values. Tensors come back on the CPU, contiguous, owned by the caller.
+/// rebuilds tensors from their storages; it never runs code, and like torch.load(weights_only=True) it refuses any
+/// global outside <see cref="AllowedGlobals"/> by name. Storage members are read straight into their tensors, bounded by
+/// the sizes the pickle declares. Tensors come back on the CPU, contiguous, owned by the caller.
 /// </summary>
 public static class PthReader
 {
@@ -37,33 +38,27 @@ public static class PthReader
     public static object? Load(string path)
     {
         if (!File.Exists(path)) throw new SegmenterException("file not found", path, "check the path");
+        var kind = WeightFileFormat.Detect(path);
+        if (kind != WeightFileFormat.Kind.Zip) throw WeightFileFormat.NotAccepted(path, kind);
         try
         {
             using var fs = File.OpenRead(path);
-            Span<byte> magic = stackalloc byte[2];
-            if (fs.Read(magic) < 2 || magic[0] != (byte)'P' || magic[1] != (byte)'K')
-                throw new SegmenterException("not a zip-format PyTorch checkpoint (legacy torch.save format or another file)", path,
-                    "re-save it with torch >= 1.6 (torch.save(sd, f)) or convert it to safetensors");
-            fs.Position = 0;
             using var zip = new ZipArchive(fs, ZipArchiveMode.Read);
             var pkl = zip.Entries.FirstOrDefault(e => e.FullName == "data.pkl" || e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal))
-                ?? throw new SegmenterException("zip file has no data.pkl; not a PyTorch checkpoint", path, "pass a file written by torch.save");
+                ?? throw WeightFileFormat.NotAccepted(path, WeightFileFormat.Kind.Zip);
             string prefix = pkl.FullName[..^"data.pkl".Length];
             var byteOrder = zip.GetEntry(prefix + "byteorder");
-            if (byteOrder is not null && ReadAll(byteOrder).AsSpan().SequenceEqual("big"u8))
+            if (byteOrder is not null && ReadAll(byteOrder, 16, path).AsSpan().SequenceEqual("big"u8))
                 throw new SegmenterException("checkpoint was written on a big-endian machine", path, "re-save it on a little-endian machine");
             var storages = new Dictionary<string, Tensor>();
             try
             {
-                var unpickler = new Unpickler(ReadAll(pkl), path, (key, dtype, numel) =>
+                var unpickler = new Unpickler(ReadAll(pkl, MaxPickleBytes, path), path, (key, dtype, numel) =>
                 {
                     if (storages.TryGetValue(key, out var s)) return s;
                     var entry = zip.GetEntry(prefix + "data/" + key)
                         ?? throw new SegmenterException($"storage '{key}' is missing from the archive (truncated?)", path, "re-save or re-download the file");
-                    var bytes = ReadAll(entry);
-                    long elem = bytes.Length / Math.Max(1, ElementSize(dtype));
-                    var t = torch.empty(elem, dtype);
-                    if (bytes.Length > 0) bytes.AsSpan(0, (int)(elem * ElementSize(dtype))).CopyTo(t.bytes);
+                    var t = ReadStorage(entry, key, dtype, numel, path);
                     storages[key] = t;
                     return t;
                 });
@@ -77,6 +72,13 @@ public static class PthReader
         catch (InvalidDataException e)
         {
             throw new SegmenterException($"corrupt zip archive: {e.Message}", path, "re-save or re-download the file", e);
+        }
+        catch (Exception e) when (e is InvalidCastException or ArgumentException or OverflowException or IndexOutOfRangeException
+                                      or KeyNotFoundException or NullReferenceException)
+        {
+            // A malformed pickle (wrong types on the stack, bad lengths) is bad input, not a bug of the reader.
+            throw new SegmenterException($"malformed data.pkl ({e.GetType().Name}: {e.Message.Split('\n')[0]})", path,
+                "re-save or re-download the file; accepted: " + WeightFileFormat.Accepted, e);
         }
         catch (IOException e)
         {
@@ -121,13 +123,79 @@ public static class PthReader
         }
     }
 
-    private static byte[] ReadAll(ZipArchiveEntry entry)
+    /// <summary>Most elements one tensor record may declare (2^31: the storages themselves are capped below 2^31 bytes).</summary>
+    public const long MaxViewElements = 1L << 31;
+
+    /// <summary>The largest data.pkl read: a state dict's pickle is kilobytes to a few MB (the tensor data lives in data/).</summary>
+    public const int MaxPickleBytes = 64 << 20;
+
+    /// <summary>
+    /// Reads a small member (data.pkl, byteorder) through a bounded copy: neither the size the zip directory claims
+    /// nor what the deflate stream expands to can make it allocate more than <paramref name="limit"/> bytes.
+    /// </summary>
+    private static byte[] ReadAll(ZipArchiveEntry entry, int limit, string path)
     {
+        if (entry.Length > limit)
+            throw new SegmenterException($"zip member {entry.FullName} claims {entry.Length:N0} bytes, more than the {limit:N0} a state dict's pickle needs",
+                path, "re-save the checkpoint with torch.save(model.state_dict(), f)");
         using var s = entry.Open();
-        using var ms = new MemoryStream((int)Math.Max(0, entry.Length));
-        s.CopyTo(ms);
-        return ms.ToArray();
+        var buffer = new byte[entry.Length];
+        int got = s.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        if (got < buffer.Length || s.ReadByte() >= 0)
+            throw new SegmenterException($"zip member {entry.FullName} does not decompress to the {entry.Length:N0} bytes its header claims", path,
+                "re-save or re-download the file");
+        return buffer;
     }
+
+    /// <summary>
+    /// Reads one storage straight into its tensor. The element count comes from the pickle's persistent id (what the
+    /// tensors declare); the zip member must hold exactly that many bytes, and at most that many are inflated, so a
+    /// member claiming 4 GB or a deflate bomb allocates nothing beyond the declared tensors.
+    /// </summary>
+    private static Tensor ReadStorage(ZipArchiveEntry entry, string key, ScalarType dtype, long numel, string path)
+    {
+        int elem = ElementSize(dtype);
+        if (numel < 0 || numel > int.MaxValue / elem)
+            throw new SegmenterException($"storage '{key}' declares {numel:N0} elements of {dtype}; 0 .. {int.MaxValue / elem:N0} are readable",
+                path, "re-save the checkpoint; accepted: " + WeightFileFormat.Accepted);
+        long bytes = numel * elem;
+        if (entry.Length != bytes)
+            throw new SegmenterException($"zip member {entry.FullName} claims {entry.Length:N0} bytes, its tensors declare {bytes:N0} " +
+                "(a damaged or crafted archive; refused rather than inflated)", path, "re-save or re-download the file");
+        var t = torch.empty(numel, dtype);
+        try
+        {
+            if (bytes > 0)
+            {
+                using var s = entry.Open();
+                int got = s.ReadAtLeast(t.bytes, (int)bytes, throwOnEndOfStream: false);
+                if (got < bytes)
+                    throw new SegmenterException($"zip member {entry.FullName} holds {got:N0} bytes, its tensors declare {bytes:N0} (truncated?)", path,
+                        "re-save or re-download the file");
+            }
+            return t;
+        }
+        catch
+        {
+            t.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The globals a state-dict pickle may name: PyTorch's weights_only unpickler allowlist
+    /// (torch/_weights_only_unpickler.py _get_allowed_globals) minus what a state dict never holds. Anything else,
+    /// e.g. os.system, posix.system or builtins.eval, is refused by name before it could be called.
+    /// </summary>
+    public static readonly IReadOnlySet<string> AllowedGlobals = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "collections.OrderedDict", "builtins.dict", "collections.Counter", "builtins.set", "builtins.frozenset", "builtins.bytearray",
+        "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_parameter",
+        "torch._utils._rebuild_parameter_with_state", "torch.nn.parameter.Parameter", "torch.Size", "torch.device",
+        "torch.Tensor", "_codecs.encode",
+        "torch.FloatStorage", "torch.DoubleStorage", "torch.HalfStorage", "torch.BFloat16Storage", "torch.LongStorage",
+        "torch.IntStorage", "torch.ShortStorage", "torch.CharStorage", "torch.ByteStorage", "torch.BoolStorage",
+    };
 
     private static int ElementSize(ScalarType t) => t switch
     {
@@ -203,8 +271,13 @@ public static class PthReader
                     case 0x94: _memo[_memo.Count] = Peek(); break;                       // MEMOIZE
                     case (byte)'h': _stack.Add(Memo(ReadByte(), at)); break;             // BINGET
                     case (byte)'j': _stack.Add(Memo(BinaryPrimitives.ReadUInt32LittleEndian(Take(4)), at)); break;
-                    case (byte)'c': _stack.Add(new PickleGlobal(ReadLine(), ReadLine())); break;
-                    case 0x93: { var name = (string)Pop()!; var module = (string)Pop()!; _stack.Add(new PickleGlobal(module, name)); break; }
+                    case (byte)'c': _stack.Add(Allowed(new PickleGlobal(ReadLine(), ReadLine()), at)); break;
+                    case 0x93:
+                        {
+                            if (Pop() is not string name || Pop() is not string module) throw Bad("STACK_GLOBAL of non-strings", at);
+                            _stack.Add(Allowed(new PickleGlobal(module, name), at));
+                            break;
+                        }
                     case (byte)'t': _stack.Add(PopMark().ToArray()); break;
                     case 0x85: _stack.Add(new[] { Pop() }); break;
                     case 0x86: { var b = Pop(); var a = Pop(); _stack.Add(new[] { a, b }); break; }
@@ -235,6 +308,14 @@ public static class PthReader
             }
         }
 
+        /// <summary>Refuses any global outside <see cref="AllowedGlobals"/> at the moment the pickle names it.</summary>
+        private PickleGlobal Allowed(PickleGlobal g, int at) =>
+            AllowedGlobals.Contains(g.ToString()) ? g : throw new SegmenterException(
+                $"data.pkl names the Python global '{g}' (byte {at}), which a state dict never needs; refused, as torch.load(weights_only=True) does " +
+                "(a pickle that names it can run code)", source,
+                "load only files from sources you trust; re-save the weights as torch.save(model.state_dict(), f) or safetensors. " +
+                "Allowed globals: collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.<Type>Storage, torch.Size, ...");
+
         private object? Reduce(object? fn, object? args, int at)
         {
             var g = AsGlobal(fn, at);
@@ -252,6 +333,8 @@ public static class PthReader
                     return a.Length > 0 ? a[0] : null;
                 case "_codecs.encode":
                     return a.Length > 0 && a[0] is string s ? Encoding.Latin1.GetBytes(s) : null;
+                case "torch.Size":
+                    return a.Length > 0 ? a[0] : Array.Empty<object?>();
                 default:
                     return new PickleObject(g, args);
             }
@@ -264,12 +347,28 @@ public static class PthReader
             long offset = ToLong(a[1], at);
             long[] shape = size.Select(x => ToLong(x, at)).ToArray();
             long[] strides = stride.Select(x => ToLong(x, at)).ToArray();
-            long numel = shape.Aggregate(1L, (p, q) => p * q);
-            var result = torch.empty(shape, storage.Flat.dtype);
-            if (numel == 0) return result;
-            long last = offset + shape.Zip(strides).Sum(p => (p.First - 1) * p.Second);
-            if (offset < 0 || last >= storage.Flat.shape[0])
+            if (shape.Length != strides.Length || shape.Any(x => x < 0) || strides.Any(x => x < 0) || offset < 0)
+                throw Bad($"malformed tensor record (size [{string.Join(", ", shape)}], stride [{string.Join(", ", strides)}], offset {offset})", at);
+            long numel = 1, last = offset;
+            long available = storage.Flat.shape[0];
+            foreach (var (dim, st) in shape.Zip(strides))
+            {
+                // Strided dims are bounded by the storage (itself < 2^31 bytes); stride-0 (expanded) dims by MaxViewElements,
+                // so no product overflows and no record can make torch.empty allocate beyond those bounds.
+                if (dim == 0) { numel = 0; break; }
+                if (st > 0 && (dim - 1) > (available - 1 - last) / st)
+                    throw Bad("tensor runs past the end of its storage (truncated or crafted file)", at);
+                if (numel > MaxViewElements / dim)
+                    throw Bad($"tensor of size [{string.Join(", ", shape)}] declares more than {MaxViewElements:N0} elements", at);
+                numel *= dim;
+                last += (dim - 1) * st;
+            }
+            if (numel > available && !strides.Contains(0))
+                throw Bad("tensor declares more elements than its storage holds", at);
+            if (numel == 0) return torch.empty(shape, storage.Flat.dtype);
+            if (last >= available)
                 throw Bad("tensor runs past the end of its storage (truncated?)", at);
+            var result = torch.empty(shape, storage.Flat.dtype);
             using var view = storage.Flat.as_strided(shape, strides, offset);
             result.copy_(view);
             return result;
@@ -289,12 +388,12 @@ public static class PthReader
         private SegmenterException Bad(string what, int at) =>
             new($"{what} at byte {at} of data.pkl", source, "re-save or re-download the checkpoint");
 
-        private static long ToLong(object? v, int at) => v switch
+        private long ToLong(object? v, int at) => v switch
         {
             long l => l,
-            BigInteger b => (long)b,
+            BigInteger b when b >= long.MinValue && b <= long.MaxValue => (long)b,
             bool b => b ? 1 : 0,
-            _ => throw new InvalidDataException($"expected an integer at byte {at}"),
+            _ => throw Bad("expected an integer", at),
         };
 
         private PickleGlobal AsGlobal(object? v, int at) => v as PickleGlobal ?? throw Bad("call of a non-global", at);

@@ -23,51 +23,113 @@ public static class SafeTensors
         byte[] bytes;
         try { bytes = File.ReadAllBytes(path); }
         catch (IOException e) { throw new SegmenterException($"cannot read: {e.Message}", path, "check permissions", e); }
+        // Say what the file is when it is something else (a .pth, a text file, an image) rather than "bad header".
+        var kind = WeightFileFormat.Detect(bytes.AsSpan(0, Math.Min(64, bytes.Length)), bytes.Length);
+        if (kind is not (WeightFileFormat.Kind.SafeTensors or WeightFileFormat.Kind.Unknown))
+            throw WeightFileFormat.NotAccepted(path, kind);
         return Parse(bytes, path);
     }
 
+    /// <summary>The largest header the reference implementation accepts (safetensors/src/tensor.rs MAX_HEADER_SIZE).</summary>
+    public const int MaxHeaderBytes = 100_000_000;
+
+    /// <summary>
+    /// Parses and validates a whole safetensors file, with the checks of the reference implementation
+    /// (huggingface/safetensors, tensor.rs Metadata::validate): the header is a JSON object of entries
+    /// {dtype, shape, data_offsets}; dtypes are known; shapes are non-negative and their element count does not
+    /// overflow; offsets are non-negative, begin &lt;= end, and the tensors tile the data section in order without
+    /// gaps or overlaps up to the end of the file; each tensor's byte count is its element count times its dtype size.
+    /// Every violation is one SegmenterException naming the file, the tensor and the accepted format.
+    /// </summary>
     public static Contents Parse(byte[] bytes, string source = "<memory>")
     {
+        SegmenterException Bad(string what) => new($"invalid safetensors file: {what}", source,
+            "re-export or re-download the file; accepted: " + WeightFileFormat.Accepted);
         if (bytes.Length < 8)
-            throw new SegmenterException("not a safetensors file (too short)", source, "re-export or re-download the file");
+            throw Bad("too short for the 8-byte header length");
         ulong headerLen = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
         if (headerLen > (ulong)(bytes.Length - 8))
-            throw new SegmenterException("not a safetensors file (header length beyond end of file; truncated?)", source, "re-export or re-download the file");
+            throw Bad($"header length {headerLen} runs past the end of the file ({bytes.Length} bytes; truncated?)");
+        if (headerLen > MaxHeaderBytes)
+            throw Bad($"header of {headerLen} bytes is larger than the {MaxHeaderBytes} the format allows");
         JsonObject header;
-        try { header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLen))!.AsObject(); }
-        catch (JsonException e) { throw new SegmenterException($"not a safetensors file (bad header JSON: {e.Message})", source, "re-export the file", e); }
+        try
+        {
+            var node = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerLen));
+            header = node as JsonObject ?? throw Bad($"the header is {Kind(node)}, not a JSON object");
+        }
+        catch (JsonException e) { throw Bad($"the header is not valid JSON ({e.Message.Split('\n')[0]})"); }
         long dataStart = 8 + (long)headerLen;
+        long dataLength = bytes.Length - dataStart;
 
-        var tensors = new Dictionary<string, Tensor>();
+        var entries = new List<(string Name, ScalarType Type, long[] Shape, long Begin, long End)>();
         var metadata = new Dictionary<string, string>();
-        using var scope = NewDisposeScope();
         foreach (var (name, node) in header)
         {
             if (name == "__metadata__")
             {
-                foreach (var (k, v) in node!.AsObject()) metadata[k] = v?.GetValue<string>() ?? "";
+                if (node is not JsonObject meta) throw Bad("__metadata__ is not a JSON object of strings");
+                foreach (var (k, v) in meta)
+                    metadata[k] = v is JsonValue jv && jv.TryGetValue<string>(out var str) ? str : throw Bad($"__metadata__['{k}'] is not a string");
                 continue;
             }
-            var entry = node!.AsObject();
-            string dtype = entry["dtype"]!.GetValue<string>();
-            long[] shape = entry["shape"]!.AsArray().Select(x => x!.GetValue<long>()).ToArray();
-            var offsets = entry["data_offsets"]!.AsArray();
-            long begin = offsets[0]!.GetValue<long>(), end = offsets[1]!.GetValue<long>();
-            if (dataStart + end > bytes.Length || begin > end)
-                throw new SegmenterException($"tensor '{name}' lies beyond the end of the file (truncated?)", source, "re-export or re-download the file");
+            if (node is not JsonObject entry) throw Bad($"entry '{name}' is {Kind(node)}, not an object {{dtype, shape, data_offsets}}");
+            string dtype = entry["dtype"] is JsonValue d && d.TryGetValue<string>(out var ds) ? ds : throw Bad($"tensor '{name}' has no dtype string");
             var (type, size) = ToScalarType(dtype, name, source);
-            long count = shape.Aggregate(1L, (a, b) => a * b);
-            if (count * size != end - begin)
-                throw new SegmenterException($"tensor '{name}' has {end - begin} bytes, its shape needs {count * size}", source, "re-export the file");
+            var shape = Integers(entry["shape"], name, "shape", Bad);
+            var offsets = Integers(entry["data_offsets"], name, "data_offsets", Bad);
+            if (offsets.Length != 2) throw Bad($"tensor '{name}' has {offsets.Length} data_offsets, 2 expected [begin, end]");
+            if (shape.Any(x => x < 0)) throw Bad($"tensor '{name}' has a negative dimension in shape [{string.Join(", ", shape)}]");
+            if (offsets[0] < 0 || offsets[1] < 0) throw Bad($"tensor '{name}' has negative data_offsets [{offsets[0]}, {offsets[1]}]");
+            if (offsets[0] > offsets[1]) throw Bad($"tensor '{name}' has data_offsets [{offsets[0]}, {offsets[1]}] with begin after end");
+            long count = 1;
+            foreach (var dim in shape)
+                if (dim != 0 && count > long.MaxValue / dim / size) throw Bad($"tensor '{name}' shape [{string.Join(", ", shape)}] has an element count that overflows");
+                else count *= dim;
+            if (count * size != offsets[1] - offsets[0])
+                throw Bad($"tensor '{name}' has {offsets[1] - offsets[0]} bytes, its dtype {dtype} and shape [{string.Join(", ", shape)}] need {count * size}");
+            entries.Add((name, type, shape, offsets[0], offsets[1]));
+        }
+        long expected = 0;
+        foreach (var e in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (e.Begin != expected)
+                throw Bad(e.Begin < expected ? $"tensor '{e.Name}' overlaps the previous tensor (data_offsets begin {e.Begin} < {expected})"
+                                             : $"gap in the data before tensor '{e.Name}' (data_offsets begin {e.Begin}, previous end {expected})");
+            expected = e.End;
+        }
+        if (expected != dataLength)
+            throw Bad(expected > dataLength ? $"tensors need {expected} data bytes, the file has {dataLength} (truncated?)"
+                                            : $"{dataLength - expected} bytes after the last tensor are not described by the header");
+
+        var tensors = new Dictionary<string, Tensor>();
+        using var scope = NewDisposeScope();
+        foreach (var (name, type, shape, begin, end) in entries)
+        {
             var t = torch.empty(shape, type);
-            if (count > 0)
-            {
-                var span = new ReadOnlySpan<byte>(bytes, (int)(dataStart + begin), (int)(end - begin));
-                span.CopyTo(t.bytes);
-            }
+            if (end > begin)
+                new ReadOnlySpan<byte>(bytes, checked((int)(dataStart + begin)), checked((int)(end - begin))).CopyTo(t.bytes);
             tensors[name] = t.MoveToOuterDisposeScope();
         }
         return new Contents(tensors, metadata);
+    }
+
+    private static string Kind(JsonNode? node) => node switch
+    {
+        null => "null",
+        JsonArray => "a JSON array",
+        JsonValue v => $"a JSON {v.GetValueKind().ToString().ToLowerInvariant()}",
+        _ => "not an object",
+    };
+
+    private static long[] Integers(JsonNode? node, string name, string field, Func<string, SegmenterException> bad)
+    {
+        if (node is not JsonArray array) throw bad($"tensor '{name}' has no {field} list");
+        var result = new long[array.Count];
+        for (int i = 0; i < array.Count; i++)
+            result[i] = array[i] is JsonValue v && v.TryGetValue<long>(out var x) ? x
+                : throw bad($"tensor '{name}' {field}[{i}] is not a 64-bit integer ({array[i]?.ToJsonString() ?? "null"})");
+        return result;
     }
 
     /// <summary>Writes tensors (any device; copied to CPU) atomically: temp file, flush, rename. Streams tensor by tensor.</summary>
@@ -131,7 +193,8 @@ public static class SafeTensors
         "I8" => (ScalarType.Int8, 1),
         "U8" => (ScalarType.Byte, 1),
         "BOOL" => (ScalarType.Bool, 1),
-        _ => throw new SegmenterException($"tensor '{name}' has unsupported dtype {dtype}", source, "convert it to F32/F64/I64"),
+        _ => throw new SegmenterException($"invalid safetensors file: tensor '{name}' has unknown or unsupported dtype '{dtype}'", source,
+            "convert it to F64/F32/F16/BF16/I64/I32/I16/I8/U8/BOOL"),
     };
 
     private static string FromScalarType(ScalarType t, string name) => t switch

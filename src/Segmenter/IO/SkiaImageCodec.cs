@@ -6,7 +6,7 @@ namespace Segmenter.IO;
 /// <summary>
 /// <see cref="IImageCodec"/> on SkiaSharp. Decodes to RGBA8888/unpremul with NO destination colour space, so Skia
 /// applies no colour management (embedded ICC profiles are ignored, as PIL and OpenCV do) and pixel values are the
-/// decoder's raw output. EXIF orientation is not applied: labels are aligned with the stored pixel grid.
+/// decoder's raw output. The EXIF orientation of a photo is applied (as OpenCV's imread does), see <see cref="ExifOrientation"/>.
 /// </summary>
 public sealed class SkiaImageCodec : IImageCodec
 {
@@ -24,6 +24,9 @@ public sealed class SkiaImageCodec : IImageCodec
                 throw new SegmenterException("truncated JPEG (file ends inside the header)", source, "re-create or re-download the file");
             if (isJpeg)
                 throw new SegmenterException($"corrupt JPEG (decoder says {created})", source, "re-create or re-download the file");
+            if (Path.GetExtension(source).ToLowerInvariant() is ".jpg" or ".jpeg")
+                throw new SegmenterException("corrupt JPEG (does not start with the FFD8 start-of-image marker, nor is it another known image format)",
+                    source, "re-create or re-download the file");
             throw new SegmenterException($"unsupported or corrupt image format (decoder says {created})", source,
                 "convert the image to JPEG or PNG");
         }
@@ -31,9 +34,11 @@ public sealed class SkiaImageCodec : IImageCodec
 
         var info = codec.Info;
         int w = info.Width, h = info.Height;
-        if (w <= 0 || h <= 0) throw new SegmenterException($"corrupt {kind} (size {w}x{h})", source, "re-create the file");
+        if (!isJpeg) kind = codec.EncodedFormat.ToString().ToUpperInvariant();
+        // Skia has only parsed the header so far: check the declared size before allocating (decompression bombs).
+        ImageLimits.Check(w, h, kind, source);
         var dst = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul); // ColorSpace null: no colour transform
-        var rgba = new byte[checked(w * h * 4)];
+        var rgba = new byte[ImageLimits.BufferLength(w, h, 4, kind, source)];
         SKCodecResult result;
         var handle = GCHandle.Alloc(rgba, GCHandleType.Pinned);
         try { result = codec.GetPixels(dst, handle.AddrOfPinnedObject()); }
@@ -54,12 +59,14 @@ public sealed class SkiaImageCodec : IImageCodec
         if (isJpeg && !HasEndOfImage(bytes))
             throw new SegmenterException("truncated JPEG (no end-of-image marker after the last scan)", source, "re-create or re-download the file");
 
-        var rgb = new byte[w * h * 3];
+        var rgb = new byte[ImageLimits.BufferLength(w, h, 3, kind, source)];
         for (int i = 0, j = 0; i < rgb.Length; i += 3, j += 4)
         {
             rgb[i] = rgba[j]; rgb[i + 1] = rgba[j + 1]; rgb[i + 2] = rgba[j + 2];
         }
-        return new RgbImage(w, h, rgb);
+        // Photos are shown upright by every viewer, and OpenCV's imread (mmseg's loader) applies the EXIF orientation
+        // too, so the pixel grid the model sees is the upright one. Label maps never pass through here.
+        return ExifOrientation.Apply(new RgbImage(w, h, rgb), (int)codec.EncodedOrigin);
     }
 
     public byte[] EncodeJpeg(RgbImage image, int quality)

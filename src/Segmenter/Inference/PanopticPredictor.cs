@@ -15,24 +15,39 @@ namespace Segmenter.Inference;
 /// </summary>
 public static class PanopticPredictor
 {
-    public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device)
+    public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device, double? overlay = null)
+    {
+        model.eval();
+        return Run(model.Predict, cfg, classes, input, outDir, device, overlay);
+    }
+
+    /// <summary>As above with any forward pass (ONNX Runtime: <see cref="OnnxPanopticModel.Predict"/> with cfg's mean 0 / std 1).</summary>
+    public static int Run(PanopticForward model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device,
+        double? overlay = null)
     {
         var inputs = Predictor.ListInputs(input);
         var pngDir = Path.Combine(Path.GetFullPath(outDir), "panoptic");
         Directory.CreateDirectory(pngDir);
         var post = new PanopticPostProcessor(classes.IsThing, PanopticInference.PostProcessOptions(cfg.Model.Panoptic));
         var transform = new TestTransform(cfg.Data);
-        model.eval();
         var images = new JsonArray();
         var annotations = new JsonArray();
+        var failures = new InputFailures(inputs.Count, input);
         foreach (var path in inputs)
         {
-            var image = ImageIO.ReadRgb(path);
+            if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
             var sample = new Sample(Path.GetFileNameWithoutExtension(path), image, new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, "");
             var (prediction, _) = PanopticInference.Predict(model, post, transform, sample, device);
             var (map, segments) = prediction.ToCocoFormat(classes);
             var file = sample.Id + ".png";
             PanopticIdMap.WriteRgbPng(Path.Combine(pngDir, file), map);
+            if (overlay is { } alpha)
+            {
+                // Overlay: category colours (the config's palette by class index), outlines, thing ids (Visualization/PanopticOverlay).
+                var palette = Palettes.For(cfg.Data, classes.NumClasses);
+                ImageIO.WritePng(Path.Combine(Path.GetFullPath(outDir), sample.Id + "_overlay.png"), Visualization.PanopticOverlay.Draw(image, map, segments,
+                    cat => palette[Math.Max(0, classes.ClassOf(cat)) % palette.Length], cat => classes.ClassOf(cat) is var k && k >= 0 && classes.IsThing[k], alpha));
+            }
             images.Add(new JsonObject { ["id"] = sample.Id, ["file_name"] = Path.GetFileName(path), ["width"] = image.Width, ["height"] = image.Height });
             annotations.Add(new JsonObject
             {
@@ -44,6 +59,7 @@ public static class PanopticPredictor
         var categories = new JsonArray(classes.Categories.Select(c => (JsonNode?)new JsonObject { ["id"] = c.Id, ["name"] = c.Name, ["isthing"] = c.IsThing ? 1 : 0 }).ToArray());
         AtomicFile.WriteAllText(Path.Combine(Path.GetFullPath(outDir), "panoptic.json"),
             new JsonObject { ["images"] = images, ["annotations"] = annotations, ["categories"] = categories }.ToJsonString());
-        return inputs.Count;
+        failures.ThrowIfAny(); // after panoptic.json is written for the images that could be read
+        return images.Count;
     }
 }

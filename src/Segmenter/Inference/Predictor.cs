@@ -38,7 +38,8 @@ public static class Predictor
 
     /// <param name="labelIds">Also write <c>labelIds/&lt;stem&gt;.png</c> with Cityscapes trainIds mapped back to labelIds
     /// (the format of the official benchmark submission); needs a 19-class Cityscapes model.</param>
-    public static int Run(Segmentor model, ExperimentConfig cfg, string input, string outDir, Device device, bool labelIds = false)
+    /// <param name="overlay">Also write <c>&lt;stem&gt;_overlay.png</c>: the colour mask blended over the image with this opacity (0..1).</param>
+    public static int Run(Segmentor model, ExperimentConfig cfg, string input, string outDir, Device device, bool labelIds = false, double? overlay = null)
     {
         var inputs = ListInputs(input);
         if (labelIds && cfg.Model.NumClasses != CityscapesLabels.NumClasses)
@@ -51,10 +52,11 @@ public static class Predictor
         model.eval();
         using var _ = no_grad();
         int n = 0;
+        var failures = new InputFailures(inputs.Count, input);
         foreach (var path in inputs)
         {
             using var scope = NewDisposeScope();
-            var image = ImageIO.ReadRgb(path);
+            if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
             var item = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image,
                 new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, ""));
             var tensorImage = tensor(item.Image, new long[] { 1, 3, item.Height, item.Width }).to(device);
@@ -63,11 +65,14 @@ public static class Predictor
             var map = new LabelMap(image.Width, image.Height, labels);
             ImageIO.WriteLabelPng(Path.Combine(outDir, stem + ".png"), map);
             ImageIO.WritePng(Path.Combine(outDir, stem + "_color.png"), Colorize(map, palette));
+            if (overlay is { } alpha)
+                ImageIO.WritePng(Path.Combine(outDir, stem + "_overlay.png"), Visualization.Panels.Overlay(image, map, palette, -1, alpha));
             if (labelIds)
                 ImageIO.WriteLabelPng(Path.Combine(outDir, LabelIdsFolder, stem + ".png"), CityscapesLabels.ToLabelIds(map));
             n++;
             Log.Information("[{N}/{Total}] {Input} -> {Out}", n, inputs.Count, path, Path.Combine(outDir, stem + ".png"));
         }
+        failures.ThrowIfAny();
         return n;
     }
 

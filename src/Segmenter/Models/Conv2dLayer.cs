@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace Segmenter.Models;
 /// Every model builds its convolutions through <see cref="Create"/> (TorchSharp's Conv2d is sealed, so this derives from
 /// its base, as <see cref="BatchNormLayer"/> does for BatchNorm).
 /// </summary>
-public sealed class Conv2dLayer : Convolution
+public sealed class Conv2dLayer : Convolution, IOnnxExportable
 {
     private Conv2dLayer(long inChannels, long outChannels, long kernelSize, long stride, long padding, long dilation, long groups, bool bias)
         : base("Conv2d", inChannels, outChannels, [kernelSize, kernelSize], [stride, stride], [padding, padding], null,
@@ -25,4 +26,10 @@ public sealed class Conv2dLayer : Convolution
         new(inChannels, outChannels, kernelSize, stride, padding, dilation, groups, bias);
 
     public override Tensor forward(Tensor input) => OneDnnConvGuard.Conv2d(input, weight!, bias, stride, padding!, dilation, groups);
+
+    /// <summary>ONNX Conv with the same attributes; a following eval-mode BatchNorm <paramref name="bn"/> is folded in.</summary>
+    public string EmitOnnx(OnnxGraphBuilder g, string input, BatchNorm? bn) =>
+        g.Conv(input, weight!, bias, stride, padding!, dilation, groups, bn);
+
+    public string EmitOnnx(OnnxGraphBuilder g, string input) => EmitOnnx(g, input, null);
 }

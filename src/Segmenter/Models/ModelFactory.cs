@@ -4,6 +4,7 @@ using Segmenter.Models.Backbones;
 using Segmenter.Models.Heads;
 using Segmenter.Models.Panoptic;
 using Segmenter.Models.Segmentors;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Models;
 

@@ -8,6 +8,8 @@ using Segmenter.Models.Segmentors;
 using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Training;
 
@@ -56,17 +58,21 @@ public static class PanopticTrainer
         using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
 
-        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, "PQ");
+        var classNames = trainSet.Classes.Categories.Select(c => c.Name).ToList();
+        var best = BestMetric.FromConfig(t, "PQ", panoptic: true, classNames);
+        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, best.FileName, best.GreaterIsBetter);
+        var stopper = EarlyStopping.FromConfig(t, best.Name);
         long start = checkpoints.Resume(options.Resume, model, optimizer);
         long maxIters = cfg.Schedule.MaxIters;
         long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
         Log.Information("Training panoptic_deeplab ({Backbone}) for iterations {Start}..{Stop} of {Max} on {N} images; work dir {WorkDir}",
             cfg.Model.Backbone.Type, start, stopAt, maxIters, trainSet.Count, workDir);
 
-        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval);
+        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval) { Board = TrainBoard.Create(cfg, workDir, options.ConfigYaml, start, classNames) };
         PanopticEvalResult? lastEval = null;
         string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
+        bool earlyStopped = false;
         model.train();
 
         long it = start;
@@ -96,11 +102,18 @@ public static class PanopticTrainer
                     lastEval = PanopticInference.Evaluate(model, cfg, valSet, device);
                     model.train();
                     progress.Evaluation(it, lastEval);
-                    checkpoints.OfferBest(it, lastEval.Panoptic.All.Pq, model, optimizer);
+                    var metrics = ValidationMetrics.Of(lastEval);
+                    checkpoints.OfferBest(it, ValidationMetrics.Get(metrics, best.Name, "train.save_best"), model, optimizer);
+                    if (stopper?.Update(metrics) == true)
+                    {
+                        Log.Warning(stopper.Reason(it));
+                        earlyStopped = true;
+                    }
                 }
                 bool interrupted = options.Cancel.IsCancellationRequested;
-                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || it == stopAt || interrupted)
+                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || it == stopAt || interrupted || earlyStopped)
                     lastCheckpoint = checkpoints.Save(it, model, optimizer);
+                if (earlyStopped) break;
                 if (interrupted)
                 {
                     Log.Warning("Interrupted at iteration {Iteration}; resume with --resume auto", it);
@@ -140,38 +153,12 @@ public static class PanopticTrainer
     public static (PanopticDeepLab Model, Device Device) LoadModel(ExperimentConfig cfg, string checkpointPath)
     {
         var device = DeviceSelector.Parse(cfg.Train.Device);
-        using var ckpt = LoadWeights(checkpointPath);
+        using var ckpt = WeightsReader.Read(checkpointPath);
         var model = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg));
         ckpt.ApplyTo(model, null, restoreRng: false);
         model.to(device);
         model.eval();
         return (model, device);
-    }
-
-    /// <summary>
-    /// A training checkpoint as it is, or a plain state dict wrapped as a weights-only checkpoint: safetensors, or a
-    /// PyTorch zip `.pth` (bowenc0221 final_state.pth = model.state_dict(), or a dict holding it under 'state_dict').
-    /// </summary>
-    private static Checkpoint LoadWeights(string path)
-    {
-        if (!File.Exists(path))
-            throw new SegmenterException("checkpoint not found", path, "check the path (training writes <work_dir>/iter_########.ckpt and best_PQ.ckpt)");
-        bool zip;
-        using (var fs = File.OpenRead(path)) zip = fs.ReadByte() == 'P' && fs.ReadByte() == 'K';
-        if (zip)
-        {
-            var state = PthReader.LoadStateDict(path);
-            foreach (var t in state.Values) t.DetachFromDisposeScope();
-            return new Checkpoint { Iteration = 0, Model = state, Source = path };
-        }
-        var contents = SafeTensors.Load(path);
-        if (contents.Metadata.GetValueOrDefault("format") == Checkpointer.FormatName)
-        {
-            foreach (var t in contents.Tensors.Values) t.Dispose();
-            return Checkpointer.Load(path);
-        }
-        foreach (var t in contents.Tensors.Values) t.DetachFromDisposeScope();
-        return new Checkpoint { Iteration = 0, Model = contents.Tensors, Source = path };
     }
 
     /// <summary>The configured split as a <see cref="PanopticDataset"/> (data.type coco_panoptic or cityscapes_panoptic).</summary>

@@ -39,6 +39,9 @@ public sealed class TrainProgress
 
     public long PeakRssBytes => _peakRss;
 
+    /// <summary>TensorBoard log of the run (train.tensorboard), or null.</summary>
+    public TrainBoard? Board { get; init; }
+
     public void Step(long iteration, double lr, IReadOnlyDictionary<string, double> losses, double dataSeconds, double stepSeconds)
     {
         foreach (var (k, v) in losses) _lossSums[k] = _lossSums.GetValueOrDefault(k) + v;
@@ -61,16 +64,23 @@ public sealed class TrainProgress
         var record = new Dictionary<string, object> { ["iter"] = iteration, ["lr"] = lr, ["time"] = secPerIt, ["data_time"] = dataPerIt, ["rss_mb"] = rss >> 20 };
         foreach (var (k, v) in means) record[k] = v;
         AppendJson(record);
+        Board?.Step(iteration, lr, means, secPerIt, dataPerIt, rss);
         _lossSums.Clear();
         _timeSum = _dataSum = 0;
         _count = 0;
     }
 
-    public void Evaluation(long iteration, SemanticResult result)
+    public void Evaluation(long iteration, SemanticResult result, ValidationCollector? extras = null)
     {
         var p = result.ReportedPercent();
-        Log.Information("Validation at iter {Iter}: mIoU {MIoU:F2} mAcc {MAcc:F2} aAcc {AAcc:F2}", iteration, p["mIoU"], p["mAcc"], p["aAcc"]);
-        AppendJson(new Dictionary<string, object> { ["iter"] = iteration, ["mode"] = "val", ["mIoU"] = p["mIoU"], ["mAcc"] = p["mAcc"], ["aAcc"] = p["aAcc"] });
+        double valLoss = extras?.Loss ?? double.NaN;
+        Log.Information("Validation at iter {Iter}: mIoU {MIoU:F2} mAcc {MAcc:F2} aAcc {AAcc:F2} val_loss {ValLoss:F4}", iteration, p["mIoU"], p["mAcc"], p["aAcc"], valLoss);
+        var record = new Dictionary<string, object?> { ["iter"] = iteration, ["mode"] = "val", ["mIoU"] = p["mIoU"], ["mAcc"] = p["mAcc"], ["aAcc"] = p["aAcc"] };
+        if (double.IsFinite(valLoss)) record["val_loss"] = valLoss;
+        // Per-class IoU in percent (null = class absent), for `segment report`'s bars.
+        record["IoU"] = result.IoU.Select(v => double.IsFinite(v) ? (object?)(100 * v) : null).ToArray();
+        AppendJson(record);
+        Board?.Evaluation(iteration, result, extras);
     }
 
     /// <summary>Panoptic validation: PQ/SQ/RQ (all, things, stuff) and the semantic branch's mIoU, in percent (null where undefined).</summary>
@@ -85,10 +95,16 @@ public sealed class TrainProgress
             ["iter"] = iteration, ["mode"] = "val", ["PQ"] = Pct(all.Pq), ["SQ"] = Pct(all.Sq), ["RQ"] = Pct(all.Rq),
             ["PQ_th"] = Pct(things.Pq), ["PQ_st"] = Pct(stuff.Pq), ["mIoU"] = Pct(result.Semantic.MIoU),
         });
+        Board?.Evaluation(iteration, result);
     }
 
-    public void Finish() =>
-        Log.Information("Training done in {Elapsed}; peak rss {Rss} MB", _clock.Elapsed.ToString(@"hh\:mm\:ss"), Math.Max(_peakRss, RssBytes()) >> 20);
+    public void Finish()
+    {
+        long peak = Math.Max(_peakRss, RssBytes());
+        Log.Information("Training done in {Elapsed}; peak rss {Rss} MB", _clock.Elapsed.ToString(@"hh\:mm\:ss"), peak >> 20);
+        // Run totals for `segment report` (one per process; a resumed run adds its own).
+        AppendJson(new Dictionary<string, object> { ["mode"] = "end", ["elapsed_s"] = Math.Round(_clock.Elapsed.TotalSeconds, 3), ["peak_rss_mb"] = peak >> 20 });
+    }
 
     private void AppendJson<T>(Dictionary<string, T> record) =>
         File.AppendAllText(_jsonlPath, JsonSerializer.Serialize(record) + "\n");

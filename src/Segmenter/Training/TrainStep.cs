@@ -1,5 +1,6 @@
 using TorchSharp;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Training;
 

@@ -9,6 +9,8 @@ using Segmenter.Training.Parallel;
 using Serilog;
 using TorchSharp;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Training;
 
@@ -62,7 +64,10 @@ public static class Trainer
         using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
 
-        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, "mIoU");
+        var classNames = ClassNames.For(cfg);
+        var best = BestMetric.FromConfig(t, "mIoU", panoptic: false, classNames);
+        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, best.FileName, best.GreaterIsBetter);
+        var stopper = EarlyStopping.FromConfig(t, best.Name);
         long start = checkpoints.Resume(options.Resume, model, optimizer);
         // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
@@ -73,10 +78,11 @@ public static class Trainer
         Log.Information("Training {Model} for iterations {Start}..{Stop} of {Max} on {Device}; work dir {WorkDir}",
             DescribeModel(cfg.Model), start, stopAt, maxIters, device.type == DeviceType.CPU ? "cpu" : device.ToString(), workDir);
 
-        var progress = root ? new TrainProgress(workDir, start, stopAt, t.LogInterval) : null;
+        var progress = !root ? null : new TrainProgress(workDir, start, stopAt, t.LogInterval) { Board = TrainBoard.Create(cfg, workDir, options.ConfigYaml, start, classNames) };
         SemanticResult? lastEval = null;
         string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
+        bool earlyStopped = false;
         model.train();
 
         long it = start;
@@ -108,14 +114,26 @@ public static class Trainer
                 bool last = it == stopAt;
                 if (RunCheckpoints.IsDue(t.ValInterval, it) || it == maxIters)
                 {
-                    lastEval = dist?.Evaluate(model, valSet, device) ?? SegmentationEvaluator.Evaluate(model, cfg, valSet, device);
+                    // Several processes: validation is sharded over the ranks and its areas summed (DistributedRun.Evaluate); the
+                    // per-image extras (validation loss, panels) are single-process only. Metrics are then the same on every rank,
+                    // so early stopping decides alike everywhere.
+                    var extras = dist is not null ? null : new ValidationCollector(valSet, cfg.Model.NumClasses, cfg.Data.IgnoreIndex,
+                        SegmentationInference.UsesTta(cfg.Test), Palettes.For(cfg.Data, cfg.Model.NumClasses), maxPanels: t.Tensorboard ? 4 : 0);
+                    lastEval = dist?.Evaluate(model, valSet, device) ?? SegmentationEvaluator.Evaluate(model, cfg, valSet, device, onImage: extras!.OnImage);
                     model.train();
-                    progress?.Evaluation(it, lastEval);
-                    if (root) checkpoints.OfferBest(it, lastEval.MIoU, model, optimizer);
+                    progress?.Evaluation(it, lastEval, extras);
+                    var metrics = ValidationMetrics.Of(lastEval, classNames, extras?.Loss ?? double.NaN);
+                    if (root) checkpoints.OfferBest(it, ValidationMetrics.Get(metrics, best.Name, "train.save_best"), model, optimizer);
+                    if (stopper?.Update(metrics) == true)
+                    {
+                        Log.Warning(stopper.Reason(it));
+                        earlyStopped = true;
+                    }
                 }
                 bool interrupted = dist?.StopRequested ?? options.Cancel.IsCancellationRequested;
-                if (root && (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted))
+                if (root && (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted || earlyStopped))
                     lastCheckpoint = checkpoints.Save(it, model, optimizer);
+                if (earlyStopped) break;
                 if (interrupted)
                 {
                     Log.Warning("Interrupted at iteration {Iteration}; resume with --resume auto", it);

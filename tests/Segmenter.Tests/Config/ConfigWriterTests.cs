@@ -1,4 +1,5 @@
 using Segmenter.Config;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Tests.Config;
 

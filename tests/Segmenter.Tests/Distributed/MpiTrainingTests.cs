@@ -3,6 +3,7 @@ using System.Text.Json;
 using Segmenter.Config;
 using Segmenter.Tests.EndToEnd;
 using Segmenter.Training;
+using Segmenter.Checkpoints;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;

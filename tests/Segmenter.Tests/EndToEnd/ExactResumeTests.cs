@@ -1,6 +1,7 @@
 using Segmenter.Config;
 using Segmenter.Training;
 using TorchSharp;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.EndToEnd;
 

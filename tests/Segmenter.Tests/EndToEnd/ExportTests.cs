@@ -7,6 +7,7 @@ using Segmenter.Models.Segmentors;
 using Segmenter.Training;
 using TorchSharp;
 using Xunit.Abstractions;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.EndToEnd;
 

@@ -4,6 +4,7 @@ using Segmenter.Models.Backbones;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Segmenter.Tests.Models.ModelTestUtil;
+using Segmenter.Checkpoints;
 
 namespace Segmenter.Tests.Models;
 

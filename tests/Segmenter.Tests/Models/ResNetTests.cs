@@ -86,10 +86,13 @@ public class ResNetTests
         Assert.All(os8.Stages[2].children().Concat(os8.Stages[3].children()), b => Assert.Equal(1, ((Bottleneck)b).Stride));
         Assert.Equal(2, ((Bottleneck)os8.Stages[1].children().First()).Stride);
 
-        using var os16 = new ResNet(Backbone(50, 16, multiGrid: [1, 2, 4]));
+        // multi_grid is MMSegmentation's: the dilations of layer4's blocks themselves (mmseg ResLayer), not multipliers.
+        using var os16 = new ResNet(Backbone(50, 16, multiGrid: [2, 4, 8]));
         var d16 = Dilations(os16);
         Assert.Equal([1, 1, 1, 1, 1, 1], d16[2]);
         Assert.Equal([2, 4, 8], d16[3]);
+        using var os8grid = new ResNet(Backbone(50, 8, multiGrid: [1, 2, 4]));
+        Assert.Equal([1, 2, 4], Dilations(os8grid)[3]);
         Assert.Equal(2, ((Bottleneck)os16.Stages[2].children().First()).Stride);
         // The dilated stage's downsample keeps stride 1 (shape only tells channels; the 1/16 size is checked by forward tests).
     }

@@ -6,11 +6,16 @@ namespace Segmenter.Tests.Parity;
 /// <summary>Behaviour the fixtures do not cover: buffers we build ourselves, the optional classifier, clear errors.</summary>
 public class AttentionModuleTests
 {
-    [Fact]
-    public void AxialFlattenIndexEqualsTheOfficialBuffer()
+    public static IEnumerable<object[]> AxialAttentionFixtures() => ParityFixtureFiles.Family("axial_attention_*");
+
+    /// <summary>Every axial-attention fixture, its module built from the fixture's own ctor_args (kernel size, groups,
+    /// planes), so a fixture of another size drops in without code changes.</summary>
+    [Theory]
+    [MemberData(nameof(AxialAttentionFixtures))]
+    public void AxialFlattenIndexEqualsTheOfficialBuffer(string file)
     {
-        using var c = FixtureCase.Load(ParityFixtureFiles.Resolve("axial_attention_h_stride1_eval.safetensors"));
-        using var m = new AxialAttention(32, 32, groups: 4, kernel_size: 12);
+        using var c = FixtureCase.Load(ParityFixtureFiles.Resolve(file));
+        using var m = ParityModuleFactory.Create(c);
         var ours = m.state_dict()["flatten_index"];
         Assert.Equal(ScalarType.Int64, ours.dtype);
         var official = c.Params["flatten_index"];

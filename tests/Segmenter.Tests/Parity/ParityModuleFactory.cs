@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Segmenter.Models.Attention;
 using static TorchSharp.torch;
+using Segmenter.Models.Reference;
 
 namespace Segmenter.Tests.Parity;
 

@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ namespace Segmenter.Models.Attention;
 /// table are clamped; they are masked anyway). Masking keeps the L×L logits (O(L²) memory, not a windowed O(L·m) kernel)
 /// and bn_similarity still sees the masked logits' statistics. <c>bias</c> is accepted and, as in the official code, unused.
 /// </summary>
-public sealed class AxialAttention : nn.Module<Tensor, Tensor>
+public sealed class AxialAttention : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv1d qkv_transform;
     private readonly BatchNorm bn_qkv;
@@ -132,5 +133,47 @@ public sealed class AxialAttention : nn.Module<Tensor, Tensor>
         output = Width ? output.permute(0, 2, 1, 3) : output.permute(0, 2, 3, 1);
         if (pooling is not null) output = pooling.forward(output);
         return output.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// ONNX nodes of <see cref="forward"/> with the same einsums (Einsum-12); bn_qkv is folded into qkv_transform, the
+    /// relative table is gathered for the axis length read from the graph (so dynamic sizes up to kernel_size work).
+    /// </summary>
+    public string EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        if (Span is not null)
+            throw new SegmenterException("ONNX export of local-span axial attention is not supported", "model.backbone.axial.span",
+                "export a model with global axial attention (span null)");
+        using var scope = NewDisposeScope();
+        long gp = GroupPlanes, half = gp / 2;
+        var t = Width ? g.Transpose(x, 0, 2, 1, 3) : g.Transpose(x, 0, 3, 1, 2);  // [N, other, C, L]
+        var len = g.Shape(t, 3, 4);
+        var lead = g.Shape(t, 0, 2);
+        t = g.ReshapeTo(t, g.Concat(0, g.Int64Const(-1, InPlanes), len));            // [B, C, L]
+        var (scale, shift) = OnnxGraphBuilder.FoldedAffine(bn_qkv);
+        var w = qkv_transform.weight!.detach().to(ScalarType.Float64).cpu().view(OutPlanes * 2, InPlanes) * scale.view(-1, 1);
+        var qkv = g.Add(g.MatMul(g.Initializer(w, "qkv.weight"), t), g.Initializer(shift.view(-1, 1), "qkv.bias"));
+        qkv = g.Reshape(qkv, 0, Groups, gp * 2, -1);                                     // [B, G, 2gp, L]
+        var qkvParts = g.Split(qkv, 2, half, half, gp);
+        string q = qkvParts[0], k = qkvParts[1], v = qkvParts[2];
+
+        var range = g.Range(len);
+        var index = g.Add(g.Sub(g.Unsqueeze(range, 1), g.Unsqueeze(range, 0)), g.Int64Scalar(KernelSize - 1));
+        var embeddings = g.Gather(g.Initializer(relative, "relative"), g.Reshape(index, -1), 1);
+        embeddings = g.ReshapeTo(embeddings, g.Concat(0, g.Int64Const(gp * 2), len, len));
+        var emb = g.Split(embeddings, 0, half, half, gp);
+        var qr = g.Einsum("bgci,cij->bgij", q, emb[0]);
+        var kr = g.Transpose(g.Einsum("bgci,cij->bgij", k, emb[1]), 0, 1, 3, 2);
+        var qk = g.Einsum("bgci,bgcj->bgij", q, k);
+        var stacked = g.BatchNorm(g.Concat(1, qk, qr, kr), bn_similarity);
+        stacked = g.ReduceSum(g.ReshapeTo(stacked, g.Concat(0, g.Int64Const(-1, 3, Groups), len, len)), 1, keepDims: false);
+        var similarity = g.Softmax(stacked, 3);
+        var sv = g.Einsum("bgij,bgcj->bgci", similarity, v);
+        var sve = g.Einsum("bgij,cij->bgci", similarity, emb[2]);
+        var output = g.ReshapeTo(g.Concat(-1, sv, sve), g.Concat(0, g.Int64Const(-1, OutPlanes * 2), len));
+        output = g.BatchNorm(output, bn_output, rank: 3);
+        output = g.ReduceSum(g.ReshapeTo(output, g.Concat(0, lead, g.Int64Const(OutPlanes, 2), len)), 3, keepDims: false);
+        output = Width ? g.Transpose(output, 0, 2, 1, 3) : g.Transpose(output, 0, 2, 3, 1);
+        return pooling is not null ? g.AveragePool(output, Stride, Stride) : output;
     }
 }

@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ namespace Segmenter.Models.Attention;
 /// conv_down → bn1 → ReLU → hight_block → width_block → ReLU → conv_up → bn2 → + identity / downsample(x) → ReLU.
 /// <c>hight_block</c> keeps the official typo so checkpoints load unchanged.
 /// </summary>
-public sealed class AxialBlock : nn.Module<Tensor, Tensor>
+public sealed class AxialBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     public const int Expansion = 2;
 
@@ -57,5 +58,13 @@ public sealed class AxialBlock : nn.Module<Tensor, Tensor>
         if (!@out.shape.SequenceEqual(identity.shape))
             throw new SegmenterException($"AxialBlock output [{string.Join(",", @out.shape)}] cannot be added to the identity [{string.Join(",", identity.shape)}]", "AxialBlock", "give the block a downsample when stride != 1 or inplanes != 2·planes");
         return nn.functional.relu(@out + identity).MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var identity = downsample is null ? x : g.Emit(downsample, x);
+        var @out = g.Relu(conv_down.EmitOnnx(g, x, bn1));
+        @out = g.Relu(width_block.EmitOnnx(g, hight_block.EmitOnnx(g, @out)));
+        return g.Relu(g.Add(conv_up.EmitOnnx(g, @out, bn2), identity));
     }
 }

@@ -1,4 +1,5 @@
 using Segmenter.Models.Heads;
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -83,6 +84,15 @@ public sealed class IsaHead : nn.Module<Tensor, Tensor>
         var feat = inConv.forward(x);
         var attended = IsaInterlacing.Apply(feat, downFactor, globalRelation.forward, localRelation.forward);
         return outConv.forward(torch.cat(new[] { attended, feat }, 1)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>ONNX nodes of <see cref="Attend"/>.</summary>
+    internal static string EmitAttend(OnnxGraphBuilder g, ConvModule inConv, MmsegSelfAttentionBlock globalRelation, MmsegSelfAttentionBlock localRelation,
+        ConvModule outConv, (int H, int W) downFactor, string x)
+    {
+        var feat = inConv.EmitOnnx(g, x);
+        var attended = IsaInterlacing.EmitApply(g, feat, downFactor, v => globalRelation.EmitOnnx(g, v), v => localRelation.EmitOnnx(g, v));
+        return outConv.EmitOnnx(g, g.Concat(1, attended, feat));
     }
 
     /// <summary>Logits [N, num_classes, H, W] with the classifier, otherwise the features.</summary>

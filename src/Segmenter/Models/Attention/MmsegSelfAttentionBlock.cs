@@ -1,4 +1,5 @@
 using Segmenter.Models.Heads;
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace Segmenter.Models.Attention;
 /// plain 1×1 conv WITH bias and no norm (in→in), affinity softmax(QᵀK · channels^−0.5), then the extra
 /// <c>output_project</c> ConvModule on the context.
 /// </summary>
-public sealed class MmsegSelfAttentionBlock : nn.Module<Tensor, Tensor>
+public sealed class MmsegSelfAttentionBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Sequential key_project;
     private readonly Sequential query_project;
@@ -49,5 +50,16 @@ public sealed class MmsegSelfAttentionBlock : nn.Module<Tensor, Tensor>
         var sim = (Math.Pow(Channels, -0.5) * torch.matmul(query, key)).softmax(-1);
         var context = torch.matmul(sim, value).permute(0, 2, 1).contiguous().reshape(n, -1, h, w);
         return output_project.forward(context).MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var query = g.Transpose(g.Reshape(g.Emit(query_project, x), 0, 0, -1), 0, 2, 1);
+        var key = g.Reshape(g.Emit(key_project, x), 0, 0, -1);
+        var value = g.Transpose(g.Reshape(value_project.EmitOnnx(g, x), 0, 0, -1), 0, 2, 1);
+        var sim = g.Softmax(g.Mul(g.MatMul(query, key), g.Scalar((float)Math.Pow(Channels, -0.5))), -1);
+        var context = g.Transpose(g.MatMul(sim, value), 0, 2, 1);
+        context = g.ReshapeTo(context, g.Concat(0, g.Shape(x, 0, 1), g.Int64Const(-1), g.Shape(x, 2, 4)));
+        return output_project.EmitOnnx(g, context);
     }
 }

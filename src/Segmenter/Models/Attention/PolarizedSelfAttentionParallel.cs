@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace Segmenter.Models.Attention;
 /// planes, sigmoid. Spatial gate: global mean of <c>conv_q_left</c> dotted with <c>conv_v_left</c> at each position,
 /// softmax over H·W of that product, then sigmoid. All convolutions are 1×1 without bias.
 /// </summary>
-public sealed class PolarizedSelfAttentionParallel : nn.Module<Tensor, Tensor>
+public sealed class PolarizedSelfAttentionParallel : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2dLayer conv_q_right;
     private readonly Conv2dLayer conv_v_right;
@@ -45,5 +46,12 @@ public sealed class PolarizedSelfAttentionParallel : nn.Module<Tensor, Tensor>
         var spatialGate = PsaBranches.SpatialGate(x, conv_q_left, conv_v_left, softmaxKeysFirst: false);
         // x·g_c + x·g_s as x·(g_c + g_s): one full-size product instead of two plus a sum, forward and backward.
         return (x * (channelGate + spatialGate)).MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var channelGate = PsaBranches.EmitChannelGate(g, x, conv_q_right, conv_v_right, conv_up);
+        var spatialGate = PsaBranches.EmitSpatialGate(g, x, conv_q_left, conv_v_left, softmaxKeysFirst: false);
+        return g.Mul(x, g.Add(channelGate, spatialGate));
     }
 }

@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -11,7 +12,7 @@ namespace Segmenter.Models.Attention;
 /// <c>conv_up.2</c> ReLU, <c>conv_up.3</c> conv →planes with bias), and the spatial gate takes the softmax over H·W
 /// of each <c>conv_v_left</c> channel BEFORE the dot product with the pooled query (no softmax after it).
 /// </summary>
-public sealed class PolarizedSelfAttentionSequential : nn.Module<Tensor, Tensor>
+public sealed class PolarizedSelfAttentionSequential : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private const int Ratio = 4;
 
@@ -52,5 +53,11 @@ public sealed class PolarizedSelfAttentionSequential : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var channelGated = x * PsaBranches.ChannelGate(x, conv_q_right, conv_v_right, conv_up);
         return (channelGated * PsaBranches.SpatialGate(channelGated, conv_q_left, conv_v_left, softmaxKeysFirst: true)).MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var channelGated = g.Mul(x, PsaBranches.EmitChannelGate(g, x, conv_q_right, conv_v_right, conv_up));
+        return g.Mul(channelGated, PsaBranches.EmitSpatialGate(g, channelGated, conv_q_left, conv_v_left, softmaxKeysFirst: true));
     }
 }

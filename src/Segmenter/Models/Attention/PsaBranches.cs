@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,5 +53,30 @@ internal static class PsaBranches
             context = torch.matmul(folded, x.view(n, c, h * w)).softmax(2);
         }
         return context.view(n, 1, h, w).sigmoid();
+    }
+
+    /// <summary>ONNX nodes of <see cref="ChannelGate"/>, in the same (reduce-first) order.</summary>
+    public static string EmitChannelGate(OnnxGraphBuilder g, string x, Conv2dLayer query, Conv2dLayer value, nn.Module<Tensor, Tensor> up)
+    {
+        var mask = g.Softmax(g.Reshape(query.EmitOnnx(g, x), 0, 1, -1), 2);
+        var pooledInput = g.Reshape(g.MatMul(g.Reshape(x, 0, 0, -1), g.Transpose(mask, 0, 2, 1)), 0, 0, 1, 1);
+        return g.Sigmoid(g.Emit(up, value.EmitOnnx(g, pooledInput)));
+    }
+
+    /// <summary>ONNX nodes of <see cref="SpatialGate"/>, in the same order (value weights folded into the query for PSA_p).</summary>
+    public static string EmitSpatialGate(OnnxGraphBuilder g, string x, Conv2dLayer query, Conv2dLayer value, bool softmaxKeysFirst)
+    {
+        var pooled = g.Reshape(query.EmitOnnx(g, g.GlobalAveragePool(x)), 0, 1, -1);
+        string context;
+        if (softmaxKeysFirst)
+            context = g.MatMul(pooled, g.Softmax(g.Reshape(value.EmitOnnx(g, x), 0, 0, -1), 2));
+        else
+        {
+            long inter = value.weight!.shape[0], c = value.weight!.shape[1];
+            var folded = g.MatMul(pooled, g.Initializer(value.weight!.view(inter, c), "psa.v_left"));
+            context = g.Softmax(g.MatMul(folded, g.Reshape(x, 0, 0, -1)), 2);
+        }
+        var shape = g.Concat(0, g.Shape(x, 0, 1), g.Int64Const(1), g.Shape(x, 2, 4));
+        return g.Sigmoid(g.ReshapeTo(context, shape));
     }
 }

@@ -1,5 +1,6 @@
 using Segmenter.Config;
 using Segmenter.Models.Attention;
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ namespace Segmenter.Models.Backbones;
 /// needs an even input size (AvgPool and the strided 1x1 shortcut disagree on odd sizes), so inputs should be
 /// multiples of the output stride.
 /// </summary>
-public sealed class AxialResNet : Backbone
+public sealed class AxialResNet : Backbone, IOnnxBackbone
 {
     /// <summary>Blocks per stage by depth (backbone.depth): axial50s/m/l and axial26s.</summary>
     public static int[] BlocksOf(int depth) => depth switch
@@ -147,5 +148,14 @@ public sealed class AxialResNet : Backbone
         var c3 = layer3.forward(c2);
         var c4 = layer4.forward(c3);
         return [c1.MoveToOuterDisposeScope(), c2.MoveToOuterDisposeScope(), c3.MoveToOuterDisposeScope(), c4.MoveToOuterDisposeScope()];
+    }
+
+    public string[] EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var h = stem is not null ? g.Emit(stem, x) : g.Emit(maxpool!, g.Relu(conv1!.EmitOnnx(g, x, bn1)));
+        var c1 = g.Emit(layer1, h);
+        var c2 = g.Emit(layer2, c1);
+        var c3 = g.Emit(layer3, c2);
+        return [c1, c2, c3, g.Emit(layer4, c3)];
     }
 }

@@ -1,4 +1,5 @@
 using Segmenter.Config;
+using Segmenter.Export;
 using Segmenter.Models.Attention;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -11,7 +12,7 @@ namespace Segmenter.Models.Backbones;
 /// no `fc`), an optional mmseg V1c deep stem (`stem.*`), torchvision's dilation logic for output stride 8/16,
 /// optional multi-grid on layer4 and optional PSA (`deattn`) in every block. Returns layer1..layer4 outputs.
 /// </summary>
-public sealed class ResNet : Backbone
+public sealed class ResNet : Backbone, IOnnxBackbone
 {
     private readonly Conv2dLayer? conv1;
     private readonly BatchNorm? bn1;
@@ -47,9 +48,9 @@ public sealed class ResNet : Backbone
         };
         if (cfg.MultiGrid is { } grid && grid.Count != blocks[3])
             throw new SegmenterException($"multi_grid has {grid.Count} entries but layer4 has {blocks[3]} blocks",
-                "model.backbone.multi_grid", $"give {blocks[3]} multipliers, e.g. [1, 2, 4]");
+                "model.backbone.multi_grid", $"give {blocks[3]} dilations (MMSegmentation's meaning), e.g. [1, 2, 4]");
         if (cfg.MultiGrid is { } g2 && g2.Any(v => v < 1))
-            throw new SegmenterException("multi_grid entries must be >= 1", "model.backbone.multi_grid", "use positive multipliers, e.g. [1, 2, 4]");
+            throw new SegmenterException("multi_grid entries must be >= 1", "model.backbone.multi_grid", "use positive dilations, e.g. [1, 2, 4]");
         var attention = AttentionFactory(cfg.Attention);
 
         if (cfg.DeepStem)
@@ -80,8 +81,11 @@ public sealed class ResNet : Backbone
             var layers = new List<nn.Module<Tensor, Tensor>>();
             for (int i = 0; i < count; i++)
             {
-                // torchvision: the first block keeps the previous dilation; multi-grid multiplies the stage dilation.
-                int d = multiGrid is not null ? dilation * multiGrid[i] : i == 0 ? previousDilation : dilation;
+                // torchvision: the first block keeps the previous dilation. multi_grid, as in MMSegmentation's ResLayer
+                // (mmseg/models/utils/res_layer.py: first_dilation = multi_grid[0], then multi_grid[i]), IS the dilation
+                // of each layer4 block, replacing the stage's; the DeepLabV3 paper's OS16 unit rates (1, 2, 4) are
+                // multi_grid [2, 4, 8] here, as in mmseg configs.
+                int d = multiGrid is not null ? multiGrid[i] : i == 0 ? previousDilation : dilation;
                 layers.Add(bottleneck
                     ? new Bottleneck(inplanes, planes, i == 0 ? stride : 1, d, i == 0 ? downsample : null, attention, bnMomentum, bnEps)
                     : new BasicBlock(inplanes, planes, i == 0 ? stride : 1, d, i == 0 ? downsample : null, attention, bnMomentum, bnEps));
@@ -120,6 +124,16 @@ public sealed class ResNet : Backbone
         Tensor[] outs = [c1, c2, c3, c4];
         foreach (var t in outs) t.MoveToOuterDisposeScope();
         return outs;
+    }
+
+    public string[] EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var y = stem is not null ? g.Emit(stem, x) : g.Relu(conv1!.EmitOnnx(g, x, bn1));
+        y = g.Emit(maxpool, y);
+        var c1 = g.Emit(layer1, y);
+        var c2 = g.Emit(layer2, c1);
+        var c3 = g.Emit(layer3, c2);
+        return [c1, c2, c3, g.Emit(layer4, c3)];
     }
 
     /// <summary>torchvision init: kaiming normal (fan_out, relu) for the network's own convs, BN 1/0, optional

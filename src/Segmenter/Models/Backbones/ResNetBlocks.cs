@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -12,7 +13,7 @@ public delegate nn.Module<Tensor, Tensor>? BlockAttentionFactory(int width);
 /// - [deattn] - conv2 3x3 - bn2, plus the shortcut. The attention sits after the first 3x3 conv's BN+ReLU, as in
 /// the official PSA HRNet block.
 /// </summary>
-public sealed class BasicBlock : nn.Module<Tensor, Tensor>
+public sealed class BasicBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     public const int Expansion = 1;
 
@@ -53,6 +54,15 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         var identity = downsample is null ? x : downsample.forward(x);
         return y.add_(identity, HeldScalars.One).relu_().MoveToOuterDisposeScope();
     }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var y = g.Relu(conv1.EmitOnnx(g, x, bn1));
+        if (deattn is not null) y = g.Emit(deattn, y);
+        y = conv2.EmitOnnx(g, y, bn2);
+        var identity = downsample is null ? x : g.Emit(downsample, x);
+        return g.Relu(g.Add(y, identity));
+    }
 }
 
 /// <summary>
@@ -60,7 +70,7 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
 /// dilation) - bn2 - relu - [deattn] - conv3 1x1 - bn3, plus the shortcut. PSA goes after the first 3x3 conv's
 /// BN+ReLU (REFERENCE 3.1; a design decision, there is no official ResNet PSA code).
 /// </summary>
-public sealed class Bottleneck : nn.Module<Tensor, Tensor>
+public sealed class Bottleneck : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     public const int Expansion = 4;
 
@@ -105,5 +115,15 @@ public sealed class Bottleneck : nn.Module<Tensor, Tensor>
         y = bn3.call(conv3.forward(y));
         var identity = downsample is null ? x : downsample.forward(x);
         return y.add_(identity, HeldScalars.One).relu_().MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string x)
+    {
+        var y = g.Relu(conv1.EmitOnnx(g, x, bn1));
+        y = g.Relu(conv2.EmitOnnx(g, y, bn2));
+        if (deattn is not null) y = g.Emit(deattn, y);
+        y = conv3.EmitOnnx(g, y, bn3);
+        var identity = downsample is null ? x : g.Emit(downsample, x);
+        return g.Relu(g.Add(y, identity));
     }
 }

@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace Segmenter.Models.Heads;
 /// mmcv ConvModule: conv (no bias when a BN follows, mmcv bias='auto') -> BN -> ReLU, registered as `conv`, `bn`
 /// so mmseg checkpoints map one-to-one. Init as mmcv: kaiming normal (fan_out, relu), BN 1/0.
 /// </summary>
-public sealed class ConvModule : nn.Module<Tensor, Tensor>
+public sealed class ConvModule : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Conv2dLayer conv;
     private readonly BatchNorm? bn;
@@ -40,5 +41,12 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>
         if (bn is not null) y = bn.call(y);
         if (_relu) y = y.relu_();
         return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Conv (BN folded in; the DilatedDepthwiseConv route is the same convolution) then Relu.</summary>
+    public string EmitOnnx(OnnxGraphBuilder g, string input)
+    {
+        var y = conv.EmitOnnx(g, input, bn);
+        return _relu ? g.Relu(y) : y;
     }
 }

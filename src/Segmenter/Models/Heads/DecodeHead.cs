@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,6 +39,9 @@ public abstract class DecodeHead : nn.Module<Tensor[], Tensor>
         if (dropout is not null) feat = dropout.forward(feat);
         return conv_seg.forward(feat).MoveToOuterDisposeScope();
     }
+
+    /// <summary>ONNX form of <see cref="ClsSeg"/>: dropout is the identity in eval mode, then the 1x1 classifier.</summary>
+    protected string EmitClsSeg(OnnxGraphBuilder g, string feat) => conv_seg.EmitOnnx(g, feat);
 
     /// <summary>Bilinear resize to (h, w) with this head's align_corners.</summary>
     protected Tensor Resize(Tensor x, long h, long w) =>

@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,7 +10,7 @@ namespace Segmenter.Models.Heads;
 /// branch, ASPP (dilation 1 = 1x1 ConvModule, others depthwise-separable 3x3 with padding = dilation), a plain 3x3
 /// `bottleneck`, the low-level projection `c1_bottleneck`, two separable 3x3 `sep_bottleneck` convs, classifier.
 /// </summary>
-public sealed class DepthwiseSeparableAsppHead : DecodeHead
+public sealed class DepthwiseSeparableAsppHead : DecodeHead, IOnnxDecodeHead
 {
     private readonly Sequential image_pool;
     private readonly ModuleList<nn.Module<Tensor, Tensor>> aspp_modules;
@@ -60,5 +61,19 @@ public sealed class DepthwiseSeparableAsppHead : DecodeHead
         }
         output = sep_bottleneck.forward(output);
         return ClsSeg(output).MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string[] inputs)
+    {
+        var x = inputs[_inIndex];
+        var branches = new List<string> { g.ResizeLike(g.Emit(image_pool, x), x, AlignCorners) };
+        foreach (var m in aspp_modules) branches.Add(g.Emit(m, x));
+        var output = bottleneck.EmitOnnx(g, g.Concat(1, branches.ToArray()));
+        if (c1_bottleneck is not null)
+        {
+            var c1 = c1_bottleneck.EmitOnnx(g, inputs[_c1InIndex]);
+            output = g.Concat(1, g.ResizeLike(output, c1, AlignCorners), c1);
+        }
+        return EmitClsSeg(g, g.Emit(sep_bottleneck, output));
     }
 }

@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace Segmenter.Models.Heads;
 /// mmcv DepthwiseSeparableConvModule: a depthwise kxk ConvModule (groups = in channels, BN+ReLU) then a pointwise
 /// 1x1 ConvModule (BN+ReLU), named `depthwise_conv` and `pointwise_conv`.
 /// </summary>
-public sealed class DepthwiseSeparableConvModule : nn.Module<Tensor, Tensor>
+public sealed class DepthwiseSeparableConvModule : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ConvModule depthwise_conv;
     private readonly ConvModule pointwise_conv;
@@ -26,4 +27,6 @@ public sealed class DepthwiseSeparableConvModule : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         return pointwise_conv.forward(depthwise_conv.forward(x)).MoveToOuterDisposeScope();
     }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string input) => pointwise_conv.EmitOnnx(g, depthwise_conv.EmitOnnx(g, input));
 }

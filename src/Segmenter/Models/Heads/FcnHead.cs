@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -8,7 +9,7 @@ namespace Segmenter.Models.Heads;
 /// mmseg FCNHead (used as the auxiliary head on layer3): `convs.{i}` 3x3 ConvModules, optional `conv_cat` over
 /// [input, convs output], then dropout + `conv_seg`.
 /// </summary>
-public sealed class FcnHead : DecodeHead
+public sealed class FcnHead : DecodeHead, IOnnxDecodeHead
 {
     private readonly Sequential? convs;
     private readonly ConvModule? conv_cat;
@@ -40,5 +41,13 @@ public sealed class FcnHead : DecodeHead
         var output = convs is null ? x : convs.forward(x);
         if (conv_cat is not null) output = conv_cat.forward(torch.cat([x, output], 1));
         return ClsSeg(output).MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string[] inputs)
+    {
+        var x = inputs[_inIndex];
+        var output = convs is null ? x : g.Emit(convs, x);
+        if (conv_cat is not null) output = conv_cat.EmitOnnx(g, g.Concat(1, x, output));
+        return EmitClsSeg(g, output);
     }
 }

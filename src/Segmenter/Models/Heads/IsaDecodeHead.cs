@@ -1,4 +1,5 @@
 using Segmenter.Models.Attention;
+using Segmenter.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,7 +12,7 @@ namespace Segmenter.Models.Heads;
 /// back), <c>out_conv</c> 1×1 on cat([context, residual]), then dropout and <c>conv_seg</c>. The names are mmseg's,
 /// so under an EncoderDecoder they read <c>decode_head.in_conv.conv.weight</c>, ... <c>decode_head.conv_seg.weight</c>.
 /// </summary>
-public sealed class IsaDecodeHead : DecodeHead
+public sealed class IsaDecodeHead : DecodeHead, IOnnxDecodeHead
 {
     private readonly ConvModule in_conv;
     private readonly MmsegSelfAttentionBlock global_relation;
@@ -50,4 +51,7 @@ public sealed class IsaDecodeHead : DecodeHead
         var feat = IsaHead.Attend(in_conv, global_relation, local_relation, out_conv, DownFactor, x);
         return ClsSeg(feat).MoveToOuterDisposeScope();
     }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string[] inputs) =>
+        EmitClsSeg(g, IsaHead.EmitAttend(g, in_conv, global_relation, local_relation, out_conv, DownFactor, inputs[_inIndex]));
 }

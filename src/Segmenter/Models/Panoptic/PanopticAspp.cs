@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -9,7 +10,7 @@ namespace Segmenter.Models.Panoptic;
 /// (`aspp_pooling` = [global avg pool, 1x1 conv, ReLU], no BN, broadcast back with align_corners=True), then
 /// `project` = [1x1 conv 5C→C, BN, ReLU, Dropout 0.5].
 /// </summary>
-public sealed class PanopticAspp : nn.Module<Tensor, Tensor>
+public sealed class PanopticAspp : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> convs;
     private readonly Sequential project;
@@ -36,8 +37,11 @@ public sealed class PanopticAspp : nn.Module<Tensor, Tensor>
         return project.forward(cat(branches, 1)).MoveToOuterDisposeScope();
     }
 
+    public string EmitOnnx(OnnxGraphBuilder g, string x) =>
+        g.Emit(project, g.Concat(1, convs.Select(c => g.Emit(c, x)).ToArray()));
+
     /// <summary>ASPPPooling: `aspp_pooling` = [AdaptiveAvgPool2d(1), conv1x1 (no bias), ReLU], upsampled to the input size.</summary>
-    private sealed class AsppPooling : nn.Module<Tensor, Tensor>
+    private sealed class AsppPooling : nn.Module<Tensor, Tensor>, IOnnxExportable
     {
         private readonly Sequential aspp_pooling;
 
@@ -53,5 +57,7 @@ public sealed class PanopticAspp : nn.Module<Tensor, Tensor>
             var y = aspp_pooling.forward(x);
             return nn.functional.interpolate(y, [x.shape[2], x.shape[3]], mode: InterpolationMode.Bilinear, align_corners: true).MoveToOuterDisposeScope();
         }
+
+        public string EmitOnnx(OnnxGraphBuilder g, string x) => g.ResizeLike(g.Emit(aspp_pooling, x), x, alignCorners: true);
     }
 }

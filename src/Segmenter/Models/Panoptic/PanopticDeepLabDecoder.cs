@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,6 +36,13 @@ public sealed class PanopticDeepLabDecoder : nn.Module<Tensor[], Dictionary<stri
         var result = semantic_head.forward(semantic_decoder.forward(features));
         foreach (var (k, v) in instance_head.forward(instance_decoder.forward(features))) result[k] = v;
         foreach (var v in result.Values) v.MoveToOuterDisposeScope();
+        return result;
+    }
+
+    public Dictionary<string, string> EmitOnnx(OnnxGraphBuilder g, string[] features)
+    {
+        var result = semantic_head.EmitOnnx(g, semantic_decoder.EmitOnnx(g, features));
+        foreach (var (k, v) in instance_head.EmitOnnx(g, instance_decoder.EmitOnnx(g, features))) result[k] = v;
         return result;
     }
 }

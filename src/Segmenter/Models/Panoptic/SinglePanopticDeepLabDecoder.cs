@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,5 +53,16 @@ public sealed class SinglePanopticDeepLabDecoder : nn.Module<Tensor[], Tensor>
             x = fuse[i].forward(cat([x, l], 1));
         }
         return x.MoveToOuterDisposeScope();
+    }
+
+    public string EmitOnnx(OnnxGraphBuilder g, string[] features)
+    {
+        var x = g.Emit(aspp, features[_featureIndex]);
+        for (int i = 0; i < _lowLevelIndex.Length; i++)
+        {
+            var l = g.Emit(project[i], features[_lowLevelIndex[i]]);
+            x = g.Emit(fuse[i], g.Concat(1, g.ResizeLike(x, l, alignCorners: true), l));
+        }
+        return x;
     }
 }

@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,4 +32,7 @@ public sealed class SinglePanopticDeepLabHead : nn.Module<Tensor, Dictionary<str
         foreach (var key in _keys) result[key] = classifier[key].forward(x);
         return result;
     }
+
+    public Dictionary<string, string> EmitOnnx(OnnxGraphBuilder g, string x) =>
+        _keys.ToDictionary(key => key, key => g.Emit(classifier[key], x));
 }

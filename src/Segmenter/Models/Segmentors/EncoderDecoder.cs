@@ -1,3 +1,4 @@
+using Segmenter.Export;
 using Segmenter.Losses;
 using Segmenter.Models.Backbones;
 using Segmenter.Models.Heads;
@@ -62,6 +63,15 @@ public sealed class EncoderDecoder : Segmentor
         using var scope = NewDisposeScope();
         var feats = backbone.forward(images);
         return Resize(decode_head.forward(feats), images.shape[2], images.shape[3], decode_head.AlignCorners).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>ONNX nodes of <see cref="Logits"/>: backbone, decode head, bilinear resize to the size of <paramref name="images"/>.</summary>
+    public string EmitOnnx(OnnxGraphBuilder g, string images)
+    {
+        if (backbone is not IOnnxBackbone b || decode_head is not IOnnxDecodeHead head)
+            throw new SegmenterException($"ONNX export does not support {backbone.GetType().Name} with {decode_head.GetType().Name} yet",
+                "segment export --format onnx", "see docs/onnx.md for the exportable families, or export --format safetensors");
+        return g.ResizeLike(head.EmitOnnx(g, b.EmitOnnx(g, images)), images, decode_head.AlignCorners);
     }
 
     private static Tensor Resize(Tensor x, long h, long w, bool alignCorners) =>

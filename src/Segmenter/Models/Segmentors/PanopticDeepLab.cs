@@ -1,7 +1,9 @@
 using Segmenter.Data;
+using Segmenter.Export;
 using Segmenter.Losses;
 using Segmenter.Models.Backbones;
 using Segmenter.Models.Panoptic;
+using Segmenter.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -58,6 +60,23 @@ public sealed class PanopticDeepLab : nn.Module
             offset = cat([offset[.., 0..1] * sy, offset[.., 1..2] * sx], 1);
         }
         return (sem.MoveToOuterDisposeScope(), center.MoveToOuterDisposeScope(), offset.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>ONNX nodes of <see cref="Predict"/> (offsets scaled by (H−1)/(h−1), computed from the graph's shapes).</summary>
+    public (string Semantic, string Center, string Offset) EmitOnnx(OnnxGraphBuilder g, string images)
+    {
+        if (backbone is not IOnnxBackbone b)
+            throw new SegmenterException($"ONNX export does not support the {backbone.GetType().Name} backbone yet", "segment export --format onnx",
+                "see docs/onnx.md for the exportable families, or export --format safetensors");
+        var p = decoder.EmitOnnx(g, b.EmitOnnx(g, images));
+        var sem = g.ResizeLike(p["semantic"], images, alignCorners: true);
+        var center = g.ResizeLike(p["center"], images, alignCorners: true);
+        var offset = g.ResizeLike(p["offset"], images, alignCorners: true);
+        var one = g.Scalar(1f, "one");
+        var inHw = g.Sub(g.Cast(g.Shape(images, 2, 4), Onnx.TensorProto.Types.DataType.Float), one);
+        var featHw = g.Sub(g.Cast(g.Shape(p["offset"], 2, 4), Onnx.TensorProto.Types.DataType.Float), one);
+        var scale = g.Reshape(g.Div(inHw, featHw), 1, 2, 1, 1);
+        return (sem, center, g.Mul(offset, scale));
     }
 
     /// <summary>Semantic logits only (for mIoU of the semantic branch).</summary>

@@ -2,6 +2,7 @@ using Segmenter.Config;
 using Segmenter.Data;
 using Segmenter.Evaluation;
 using Segmenter.Models.Segmentors;
+using Segmenter.Training.Optim;
 using Segmenter.Training.Parallel;
 using Serilog;
 using TorchSharp;

@@ -5,6 +5,7 @@ using Segmenter.Training.Amp;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Training.Parallel;
 

@@ -4,6 +4,7 @@ using Segmenter.Models.Segmentors;
 using Segmenter.Training.Amp;
 using Serilog;
 using static TorchSharp.torch;
+using Segmenter.Training.Optim;
 
 namespace Segmenter.Training.Parallel;
 
