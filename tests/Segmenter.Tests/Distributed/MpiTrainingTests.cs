@@ -149,6 +149,28 @@ public sealed class MpiTrainingTests(ITestOutputHelper output)
         }
     }
 
+    /// <summary>SIGTERM to every rank (what Slurm sends before preemption): all finish the same step, rank 0 writes one checkpoint, all exit.</summary>
+    [Fact]
+    public void SigtermOnAllRanksStopsAtTheSameStepWithOneCheckpoint()
+    {
+        if (!MpiRunner.Available) { output.WriteLine(MpiRunner.Missing); return; }
+        var dir = TestPaths.NewTempDir("mpi_sigterm");
+        using var mpirun = Start(["train", "--config", SynthData.SmokeConfig, "--cfg-options", .. Overrides(dir, Batch), "schedule.max_iters=200"]);
+        var metrics = Path.Combine(dir, "metrics.jsonl");
+        var until = DateTime.UtcNow.AddSeconds(240);
+        while (!(File.Exists(metrics) && File.ReadAllText(metrics).Contains("\"iter\":2")) && DateTime.UtcNow < until && !mpirun.HasExited)
+            Thread.Sleep(100);
+        Assert.False(mpirun.HasExited, "training ended before the signal");
+        var pids = new[] { RankPid(mpirun.Id, 0), RankPid(mpirun.Id, 1) };
+        foreach (int pid in pids) Process.Start("kill", ["-TERM", pid.ToString()])!.WaitForExit();
+        Assert.True(mpirun.WaitForExit(120_000), "the ranks did not stop after SIGTERM");
+        var checkpoints = Directory.GetFiles(dir, "iter_*.ckpt");
+        Assert.Single(checkpoints);
+        long stoppedAt = long.Parse(Path.GetFileNameWithoutExtension(checkpoints[0])["iter_".Length..]);
+        Assert.Equal(stoppedAt, Losses(metrics).Count); // rank 0 logged every step up to the common stop
+        Assert.True(stoppedAt < 200);
+    }
+
     private static Process Start(IEnumerable<string> segmentArgs)
     {
         var psi = new ProcessStartInfo(MpiRunner.MpiRun!) { RedirectStandardOutput = false, RedirectStandardError = false };
