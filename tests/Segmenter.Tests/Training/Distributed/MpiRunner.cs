@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Segmenter.Tests.Distributed;
+namespace Segmenter.Tests.Training.Distributed;
 
 /// <summary>
 /// Runs the built `segment` CLI under `mpirun --allow-run-as-root -np N` (TERM=dumb keeps Open MPI's output plain).

@@ -7,7 +7,7 @@ using Segmenter.Training.Distributed;
 using TorchSharp;
 using Xunit;
 
-namespace Segmenter.Tests.Distributed;
+namespace Segmenter.Tests.Training.Distributed;
 
 /// <summary>
 /// Validation sharded over ranks (image r, r+N, ... on rank r) with the packed areas summed, as

@@ -4,7 +4,7 @@ using Segmenter.Tests.Data;
 using Segmenter.Training.Parallel;
 using Xunit;
 
-namespace Segmenter.Tests.Distributed;
+namespace Segmenter.Tests.Training.Distributed;
 
 /// <summary>The ranks' slices of a global batch (<see cref="BatchLoader.Part"/>), concatenated in rank order, are the whole batch, bit for bit.</summary>
 public sealed class BatchPartTests

@@ -2,7 +2,7 @@ using Segmenter.Training.Distributed;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace Segmenter.Tests.Distributed;
+namespace Segmenter.Tests.Training.Distributed;
 
 /// <summary>
 /// The Open MPI collectives across real processes (`mpirun -np 2/3 segment dist-selftest`): exact sums of fp32/fp64

@@ -8,7 +8,7 @@ using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 
-namespace Segmenter.Tests.Distributed;
+namespace Segmenter.Tests.Training.Distributed;
 
 /// <summary>
 /// `mpirun -np N segment train` on the tiny DeepLabV3+ ResNet-18 (SyncBN, no dropout, SGD momentum) must equal one
