@@ -36,13 +36,17 @@ public static class BenchCommand
         var data = new Option<bool>("--data") { Description = "Time the training data pipeline on one core (decode + train transforms) on generated VOC-sized JPEGs; --data-dir keeps them for scripts/bench_data_compare.sh." };
         var dataDir = new Option<string?>("--data-dir") { Description = "With --data: where the generated images go (kept; reused when present). Default: a temporary folder." };
         var json = new Option<string?>("--json") { Description = "Also write the model variants' results (step, phases, data, memory, parameters, MACs) as JSON here, for scripts." };
+        var allReduce = new Option<bool>("--allreduce") { Description = "Under mpirun/srun: all-reduce time and bandwidth by message size over the ranks (no --config needed)." };
+        var allReduceMaxMb = new Option<int>("--allreduce-max-mb") { Description = "Largest all-reduce message for --allreduce, in MB.", DefaultValueFactory = _ => 64 };
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
-            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, predict, size, engines, weights, data, dataDir,
+            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, predict, size, engines, weights, data, dataDir, allReduce, allReduceMaxMb,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
+            if (parse.GetValue(allReduce))
+                return AllReduceBench.Run(parse.GetValue(allReduceMaxMb), parse.GetValue(iters));
             if (parse.GetValue(block))
             {
                 var r = BlockBenchmark.Run(parse.GetValue(blockWidth), parse.GetValue(blockSize), parse.GetValue(blockBatch), parse.GetValue(iters), parse.GetValue(warmup));

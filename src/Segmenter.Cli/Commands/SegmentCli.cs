@@ -17,6 +17,7 @@ public static class SegmentCli
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(DistSelfTestCommand.Create());
         return root;
     }
 }

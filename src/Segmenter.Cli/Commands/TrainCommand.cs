@@ -18,21 +18,29 @@ public static class TrainCommand
         var device = CommonOptions.Device();
         var replicas = new Option<int?>("--replicas") { Description = "Data-parallel replicas (overrides train.replicas); a device list cuda:0,1 sets it too." };
         var seed = new Option<int?>("--seed") { Description = "Random seed (overrides train.seed)." };
+        var distBackend = new Option<string?>("--dist-backend") { Description = "Several processes (mpirun/srun): auto, inprocess, mpi or nccl (overrides train.dist_backend)." };
         var stopAt = new Option<long?>("--stop-at") { Description = "Checkpoint and stop at this iteration (the schedule still runs to max_iters); continue later with --resume auto." };
 
         var cmd = new Command("train", "Train a model from a config. Ctrl+C or SIGTERM checkpoints and stops (exit 143 after SIGTERM); --resume auto continues exactly.")
         {
-            config, workDir, resume, cfgOptions, device, seed, stopAt, replicas,
+            config, workDir, resume, cfgOptions, device, seed, stopAt, replicas, distBackend,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
                 ("train.work_dir", parse.GetValue(workDir)), ("train.device", parse.GetValue(device)),
-                ("train.seed", parse.GetValue(seed)?.ToString()), ("train.replicas", parse.GetValue(replicas)?.ToString()));
+                ("train.seed", parse.GetValue(seed)?.ToString()), ("train.replicas", parse.GetValue(replicas)?.ToString()),
+                ("train.dist_backend", parse.GetValue(distBackend)));
             var yaml = ConfigWriter.ToYaml(cfg);
             Trainer.EnsureWritable(cfg.Train.WorkDir);
-            LogSetup.Configure(parse.GetValue(CommonOptions.Verbose), Path.Combine(cfg.Train.WorkDir, "train.log"));
-            IO.AtomicFile.WriteAllText(Path.Combine(cfg.Train.WorkDir, "config.yaml"), yaml);
+            // Under mpirun/srun only rank 0 writes train.log and config.yaml (the launcher's variables are read before MPI starts).
+            int rank = Segmenter.Training.Distributed.DistributedEnvironment.Detect().Rank;
+            if (rank == 0)
+            {
+                LogSetup.Configure(parse.GetValue(CommonOptions.Verbose), Path.Combine(cfg.Train.WorkDir, "train.log"));
+                IO.AtomicFile.WriteAllText(Path.Combine(cfg.Train.WorkDir, "config.yaml"), yaml);
+            }
+            else RankLogSetup.Configure(parse.GetValue(CommonOptions.Verbose), rank);
 
             using var signals = new StopSignals(); // Ctrl+C and SIGTERM: finish the step, checkpoint, stop
             {
@@ -44,14 +52,14 @@ public static class TrainCommand
                     if (pan.LastEval is { } pe)
                         Log.Information("Final PQ {PQ:F2} SQ {SQ:F2} RQ {RQ:F2}, mIoU {MIoU:F2}", 100 * pe.Panoptic.All.Pq,
                             100 * pe.Panoptic.All.Sq, 100 * pe.Panoptic.All.Rq, 100 * pe.Semantic.MIoU);
-                    Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
+                    if (rank == 0) Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
                     return signals.Terminated ? StopSignals.SigtermExitCode : 0;
                 }
                 var result = Trainer.Run(cfg, options);
                 Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_mIoU.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
                 if (result.LastEval is { } eval)
                     Log.Information("Final mIoU {MIoU:F2}", eval.ReportedPercent()["mIoU"]);
-                Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
+                if (rank == 0) Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
             }
             return signals.Terminated ? StopSignals.SigtermExitCode : 0;
         }));

@@ -26,6 +26,7 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
     public static readonly IReadOnlyList<string> AmpModes = ["none", "bf16", "fp16"];
     public static readonly IReadOnlyList<string> BestRules = ["auto", "greater", "less"];
+    public static readonly IReadOnlyList<string> DistBackends = ["auto", "inprocess", "mpi", "nccl"];
 
     /// <summary>Throws a <see cref="SegmenterException"/> for the first invalid value; <paramref name="source"/> names the config.</summary>
     public static void Validate(ExperimentConfig config, string source)
@@ -178,6 +179,8 @@ public static class ConfigValidator
         check.That("train.replicas", t.Replicas >= 1, t.Replicas, "an integer >= 1 (1 = one device, no data parallelism)");
         check.OneOf("train.amp", t.Amp, AmpModes);
         check.That("train.threads", t.Threads >= 0, t.Threads, "an integer >= 0 (0 = torch default)");
+        check.OneOf("train.dist_backend", t.DistBackend, DistBackends);
+        check.That("train.dist_timeout_s", t.DistTimeoutS >= 1, t.DistTimeoutS, "an integer >= 1 (seconds), e.g. 600");
         check.That("train.log_interval", t.LogInterval >= 1, t.LogInterval, "an integer >= 1");
         check.That("train.val_interval", t.ValInterval >= 0, t.ValInterval, "an integer >= 0 (0 = only at the end)");
         check.That("train.checkpoint_interval", t.CheckpointInterval >= 0, t.CheckpointInterval, "an integer >= 0 (0 = only at the end)");

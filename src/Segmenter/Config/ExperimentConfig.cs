@@ -285,6 +285,10 @@ public sealed record TrainConfig
     public string Amp { get; init; } = "none";
     /// <summary>Torch intra-op threads; 0 = leave the default.</summary>
     public int Threads { get; init; }
+    /// <summary>Multi-process backend: auto (mpi when a launcher such as mpirun/srun started us, else in-process) | inprocess | mpi | nccl.</summary>
+    public string DistBackend { get; init; } = "auto";
+    /// <summary>Seconds a multi-process collective may wait for the other ranks before the job is aborted (MPI has no timeout).</summary>
+    public int DistTimeoutS { get; init; } = 600;
     public int LogInterval { get; init; } = 50;
     /// <summary>Validate every N iterations (0 = only at the end).</summary>
     public int ValInterval { get; init; } = 4000;

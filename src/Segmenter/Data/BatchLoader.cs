@@ -29,6 +29,12 @@ public sealed class BatchLoader
     }
 
     public int BatchSize { get; }
+
+    /// <summary>
+    /// Multi-process training: this rank's [Start, Start + Count) slice of every global batch (which stays the same
+    /// function of (seed, iteration)); null = the whole batch.
+    /// </summary>
+    public (int Start, int Count)? Part { get; init; }
     public int ItersPerEpoch { get; }
 
     /// <summary>Batches for it = start, start+1, ... forever; dispose the enumerator (or break out of foreach) to stop the workers.</summary>
@@ -44,19 +50,20 @@ public sealed class BatchLoader
         long epoch = iteration / ItersPerEpoch;
         int first = (int)(iteration % ItersPerEpoch) * BatchSize;
         var order = OrderOf(epoch);
-        var ids = new string[BatchSize];
+        var (partStart, n) = Part ?? (0, BatchSize);
+        var ids = new string[n];
         float[]? images = null; long[]? labels = null;
         int h = 0, w = 0;
-        for (int k = 0; k < BatchSize; k++)
+        for (int k = 0; k < n; k++)
         {
-            int position = first + k;
+            int position = first + partStart + k;
             var rng = new Random(SeedMixer.RandomSeed(AugmentDomain, _seed, epoch, position));
             var s = _transform.Apply(_dataset.Load(order[position]), rng);
             if (images is null)
             {
                 (h, w) = (s.Height, s.Width);
-                images = new float[BatchSize * 3 * h * w];
-                labels = new long[BatchSize * h * w];
+                images = new float[n * 3 * h * w];
+                labels = new long[n * h * w];
             }
             else if (s.Height != h || s.Width != w || s.Label.Length != h * w)
                 throw new InvalidOperationException($"sample {s.Id} is {s.Height}x{s.Width} but the batch is {h}x{w}; the training transform must give fixed-size outputs");
@@ -64,7 +71,7 @@ public sealed class BatchLoader
             Array.Copy(s.Image, 0, images, k * 3 * h * w, s.Image.Length);
             for (int i = 0; i < h * w; i++) labels![k * h * w + i] = s.Label[i];
         }
-        return new Batch(iteration, ids, images!, labels!, BatchSize, h, w);
+        return new Batch(iteration, ids, images!, labels!, n, h, w);
     }
 
     /// <summary>The dataset indices of epoch <paramref name="epoch"/>, in order.</summary>

@@ -32,6 +32,9 @@ public static class PanopticTrainer
         if (t.Replicas > 1 || t.Amp != "none")
             throw new SegmenterException($"train.replicas {t.Replicas} / train.amp {t.Amp}: panoptic training runs on one device in fp32 only",
                 t.Replicas > 1 ? "train.replicas" : "train.amp", "use train.replicas=1 train.amp=none (one device) for model.type panoptic_deeplab");
+        if (t.DistBackend != "inprocess" && Distributed.DistributedEnvironment.Detect().IsDistributed)
+            throw new SegmenterException("panoptic training under mpirun/srun is not supported yet (its hard-pixel-mined loss needs a cross-rank top-k)",
+                "train.dist_backend", "train model.type panoptic_deeplab as one process (without the launcher)");
         var workDir = Path.GetFullPath(t.WorkDir);
         Trainer.EnsureWritable(workDir);
         if (t.Threads > 0) torch.set_num_threads(t.Threads);

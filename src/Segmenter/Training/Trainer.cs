@@ -4,6 +4,7 @@ using Segmenter.Data;
 using Segmenter.Evaluation;
 using Segmenter.Models;
 using Segmenter.Models.Segmentors;
+using Segmenter.Training.Distributed;
 using Segmenter.Training.Parallel;
 using Serilog;
 using TorchSharp;
@@ -45,12 +46,16 @@ public static class Trainer
         var devices = DeviceSelector.ParseList(t.Device, t.Replicas);
         var device = devices[0];
         torch.manual_seed(t.Seed);
+        // Under mpirun/srun: this process is one rank (Distributed/DistributedRun); null = a single process as before.
+        using var dist = DistributedRun.Start(cfg);
+        if (dist?.Group is NcclCollective nccl) device = nccl.Device; // one GPU per rank: cuda:LOCAL_RANK
+        bool root = dist?.IsRoot ?? true;
 
         // Data first: a missing dataset should fail before any model is built.
         var trainSet = DatasetFactory.Create(cfg.Data, train: true, numClasses: cfg.Model.NumClasses);
         var valSet = DatasetFactory.Create(cfg.Data, train: false, numClasses: cfg.Model.NumClasses);
         var loader = new BatchLoader(trainSet, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data),
-            cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch);
+            cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch) { Part = dist?.BatchPart(cfg.Data.BatchSize) };
 
         using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
         if (ModelFactory.LoadPretrained(model, cfg.Model) is { } report)
@@ -66,13 +71,14 @@ public static class Trainer
         long start = checkpoints.Resume(options.Resume, model, optimizer);
         // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
+        dist?.Prepare(model, start);
 
         long maxIters = cfg.Schedule.MaxIters;
         long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
         Log.Information("Training {Model} for iterations {Start}..{Stop} of {Max} on {Device}; work dir {WorkDir}",
             DescribeModel(cfg.Model), start, stopAt, maxIters, device.type == DeviceType.CPU ? "cpu" : device.ToString(), workDir);
 
-        var progress = new TrainProgress(workDir, start, stopAt, t.LogInterval) { Board = TrainBoard.Create(cfg, workDir, options.ConfigYaml, start, classNames) };
+        var progress = !root ? null : new TrainProgress(workDir, start, stopAt, t.LogInterval) { Board = TrainBoard.Create(cfg, workDir, options.ConfigYaml, start, classNames) };
         SemanticResult? lastEval = null;
         string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
@@ -92,7 +98,8 @@ public static class Trainer
                 var stepWatch = Stopwatch.StartNew();
                 double lr = schedule.LearningRate(it);
                 optimizer.SetLearningRate(lr);
-                var lossValues = parallel is not null
+                var lossValues = dist is not null ? dist.Step(model, optimizer, batch, device, options.Cancel.IsCancellationRequested)
+                    : parallel is not null
                     ? parallel.Step(batch).Losses
                     : Step(model, optimizer, batch, device, cfg.Optimizer.GradClip);
                 it++;
@@ -102,26 +109,29 @@ public static class Trainer
                 if (!double.IsFinite(loss))
                     throw new SegmenterException($"loss became {loss} at iteration {it}", cfg.Train.WorkDir,
                         "lower optimizer.lr, enable optimizer.grad_clip, or check the labels with `segment data check`");
-                progress.Step(it, lr, lossValues, dataTime, stepWatch.Elapsed.TotalSeconds + dataTime);
+                progress?.Step(it, lr, lossValues, dataTime, stepWatch.Elapsed.TotalSeconds + dataTime);
 
                 bool last = it == stopAt;
                 if (RunCheckpoints.IsDue(t.ValInterval, it) || it == maxIters)
                 {
-                    var extras = new ValidationCollector(valSet, cfg.Model.NumClasses, cfg.Data.IgnoreIndex, SegmentationInference.UsesTta(cfg.Test),
-                        Palettes.For(cfg.Data, cfg.Model.NumClasses), maxPanels: t.Tensorboard ? 4 : 0);
-                    lastEval = SegmentationEvaluator.Evaluate(model, cfg, valSet, device, onImage: extras.OnImage);
+                    // Several processes: validation is sharded over the ranks and its areas summed (DistributedRun.Evaluate); the
+                    // per-image extras (validation loss, panels) are single-process only. Metrics are then the same on every rank,
+                    // so early stopping decides alike everywhere.
+                    var extras = dist is not null ? null : new ValidationCollector(valSet, cfg.Model.NumClasses, cfg.Data.IgnoreIndex,
+                        SegmentationInference.UsesTta(cfg.Test), Palettes.For(cfg.Data, cfg.Model.NumClasses), maxPanels: t.Tensorboard ? 4 : 0);
+                    lastEval = dist?.Evaluate(model, valSet, device) ?? SegmentationEvaluator.Evaluate(model, cfg, valSet, device, onImage: extras!.OnImage);
                     model.train();
-                    progress.Evaluation(it, lastEval, extras);
-                    var metrics = ValidationMetrics.Of(lastEval, classNames, extras.Loss);
-                    checkpoints.OfferBest(it, ValidationMetrics.Get(metrics, best.Name, "train.save_best"), model, optimizer);
+                    progress?.Evaluation(it, lastEval, extras);
+                    var metrics = ValidationMetrics.Of(lastEval, classNames, extras?.Loss ?? double.NaN);
+                    if (root) checkpoints.OfferBest(it, ValidationMetrics.Get(metrics, best.Name, "train.save_best"), model, optimizer);
                     if (stopper?.Update(metrics) == true)
                     {
                         Log.Warning(stopper.Reason(it));
                         earlyStopped = true;
                     }
                 }
-                bool interrupted = options.Cancel.IsCancellationRequested;
-                if (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted || earlyStopped)
+                bool interrupted = dist?.StopRequested ?? options.Cancel.IsCancellationRequested;
+                if (root && (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted || earlyStopped))
                     lastCheckpoint = checkpoints.Save(it, model, optimizer);
                 if (earlyStopped) break;
                 if (interrupted)
@@ -131,7 +141,8 @@ public static class Trainer
                 }
             }
         }
-        progress.Finish();
+        progress?.Finish();
+        dist?.Complete(model);
         return new TrainResult(it, lastCheckpoint, lastEval, firstLoss, lastLoss);
     }
 

@@ -1,0 +1,56 @@
+using Segmenter.Config;
+using Segmenter.Data;
+using Segmenter.Evaluation;
+using Segmenter.Models;
+using Segmenter.Tests.EndToEnd;
+using Segmenter.Training.Distributed;
+using TorchSharp;
+using Xunit;
+
+namespace Segmenter.Tests.Training.Distributed;
+
+/// <summary>
+/// Validation sharded over ranks (image r, r+N, ... on rank r) with the packed areas summed, as
+/// <see cref="DistributedRun.Evaluate"/> does through MPI, equals evaluating the whole set in one process exactly.
+/// </summary>
+[Collection("cli")]
+public sealed class ShardedEvaluationTests
+{
+    [Fact]
+    public void ShardsCoverEveryItemOnce()
+    {
+        var ids = Enumerable.Range(0, 3).SelectMany(r => Enumerable.Range(0, new ShardedDataset(new Numbers(11), r, 3).Count)
+            .Select(i => new ShardedDataset(new Numbers(11), r, 3).IdAt(i))).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 11).Select(i => i.ToString()).Order().ToList(), ids);
+        Assert.Equal(0, new ShardedDataset(new Numbers(2), 2, 3).Count);
+    }
+
+    [Fact]
+    public void SummedShardAreasEqualTheWholeSetExactly()
+    {
+        var cfg = ConfigLoader.Load(SynthData.SmokeConfig, [$"data.root={SynthData.VocRoot}", "data.num_workers=1"]);
+        torch.manual_seed(5);
+        using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
+        var valSet = DatasetFactory.Create(cfg.Data, train: false, numClasses: cfg.Model.NumClasses);
+        var whole = SegmentationEvaluator.Evaluate(model, cfg, valSet, torch.CPU);
+        foreach (int world in new[] { 2, 3 })
+        {
+            var parts = Enumerable.Range(0, world).Select(r => SegmentationEvaluator.Evaluate(model, cfg, new ShardedDataset(valSet, r, world), torch.CPU)).ToList();
+            var sum = new double[DistributedRun.PackAreas(whole).Length];
+            foreach (var p in parts) { var v = DistributedRun.PackAreas(p); for (int i = 0; i < sum.Length; i++) sum[i] += v[i]; }
+            var merged = DistributedRun.UnpackAreas(sum, whole);
+            Assert.Equal(whole.AreaIntersect, merged.AreaIntersect);
+            Assert.Equal(whole.AreaUnion, merged.AreaUnion);
+            Assert.Equal(whole.AreaLabel, merged.AreaLabel);
+            Assert.Equal(whole.ImageCount, merged.ImageCount);
+            Assert.Equal(whole.MIoU, merged.MIoU);
+        }
+    }
+
+    private sealed class Numbers(int n) : ISegmentationDataset
+    {
+        public int Count => n;
+        public string IdAt(int index) => index.ToString();
+        public Sample Load(int index) => throw new NotSupportedException();
+    }
+}
