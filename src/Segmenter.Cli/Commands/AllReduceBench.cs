@@ -1,4 +1,5 @@
 using Segmenter.Training.Distributed;
+using Segmenter.Benchmarks;
 
 namespace Segmenter.Cli.Commands;
 

@@ -1,8 +1,9 @@
+using Segmenter.Training.Distributed;
 using System.Diagnostics;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Segmenter.Training.Distributed;
+namespace Segmenter.Benchmarks;
 
 /// <summary>One message size of <see cref="AllReduceBenchmark"/>: median time per in-place fp32 sum, algorithm and bus bandwidth.</summary>
 public sealed record AllReduceRow(long Bytes, double Seconds, double AlgBandwidthGBs, double BusBandwidthGBs);
