@@ -17,7 +17,7 @@ if ((${#need[@]})); then
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   else
-    echo "scripts/test.sh: cannot install ${need[*]} (needs root or sudo and apt-get); the tests that use them will fail" >&2
+    echo "scripts/test.sh: cannot install ${need[*]} (needs root or sudo and apt-get); the MPI tests then report themselves skipped, the ONNX checker and PyTorch checks fail" >&2
   fi
 fi
 exec dotnet test Segmenter.sln -c Release "$@"

@@ -66,7 +66,7 @@ public sealed class ExportTests(ITestOutputHelper output)
         SafeTensors.Save(io, new Dictionary<string, torch.Tensor> { ["input"] = input, ["logits"] = logits });
 
         var script = Path.Combine(TestPaths.RepoRoot, "scripts", "export_check.py");
-        var (exit, stdout, stderr) = RunPython(script, "--weights", exported, "--io", io, "--classes", "5", "--channels", "32", "--c1", "16", "--aux", "16");
+        var (exit, stdout, stderr) = ExternalProcess.Python(script, "--weights", exported, "--io", io, "--classes", "5", "--channels", "32", "--c1", "16", "--aux", "16");
         Assert.True(exit == 0, stderr);
         output.WriteLine(stdout);
         using var result = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]);
@@ -78,16 +78,5 @@ public sealed class ExportTests(ITestOutputHelper output)
     }
 
     private static bool PythonTorchAvailable() =>
-        File.Exists("/usr/bin/python3") && RunPython("-c", "import torch, torchvision").Exit == 0;
-
-    private static (int Exit, string Out, string Err) RunPython(params string[] args)
-    {
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
-    }
+        File.Exists("/usr/bin/python3") && ExternalProcess.Python("-c", "import torch, torchvision").Exit == 0;
 }

@@ -86,27 +86,16 @@ internal static class OnnxTestKit
     /// </summary>
     public static bool CheckWithOnnxChecker(string path, ITestOutputHelper log)
     {
-        if (!File.Exists("/usr/bin/python3") || RunPython("-c", "import onnx").Exit != 0)
+        if (!File.Exists("/usr/bin/python3") || ExternalProcess.Python("-c", "import onnx").Exit != 0)
         {
             log.WriteLine("skipped the ONNX checker: /usr/bin/python3 with onnx not found (apt-get install python3-onnx, or run scripts/test.sh)");
             return false;
         }
-        var (exit, stdout, stderr) = RunPython("-c",
+        var (exit, stdout, stderr) = ExternalProcess.Python("-c",
             "import sys, onnx; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print('onnx', onnx.__version__, 'checker ok, opset', m.opset_import[0].version)",
             path);
         Assert.True(exit == 0, $"onnx.checker rejected {path}: {stderr}");
         log.WriteLine(stdout.Trim());
         return true;
-    }
-
-    private static (int Exit, string Out, string Err) RunPython(params string[] args)
-    {
-        var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
     }
 }

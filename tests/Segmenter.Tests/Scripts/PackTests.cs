@@ -27,9 +27,9 @@ public class PackTests
         var sample = Path.Combine(TestPaths.RepoRoot, "samples", "EmbedSegmenter");
         var bin = TestPaths.NewTempDir("embed_bin");
         var obj = TestPaths.NewTempDir("embed_obj");
-        var build = Run("dotnet", ["build", Path.Combine(sample, "EmbedSegmenter.csproj"), "-c", "Release", "-o", bin,
+        var build = ExternalProcess.Run("dotnet", ["build", Path.Combine(sample, "EmbedSegmenter.csproj"), "-c", "Release", "-o", bin,
             $"-p:BaseIntermediateOutputPath={obj}/", $"-p:SegmenterVersion={version}", $"-p:RestoreAdditionalProjectSources={feed}", "--nologo"]);
-        Assert.True(build.Code == 0, $"sample build exit {build.Code}: {build.Stdout}\n{build.Stderr}");
+        Assert.True(build.Exit == 0, $"sample build exit {build.Exit}: {build.Out}\n{build.Err}");
 
         List<string> overrides = [$"data.root={SynthData.VocRoot}"];
         var cfg = ConfigLoader.Load(SynthData.SmokeConfig, overrides);
@@ -40,19 +40,8 @@ public class PackTests
         SafeTensors.Save(weights, model.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value), new Dictionary<string, string>());
         var image = Directory.EnumerateFiles(Path.Combine(SynthData.VocRoot, "JPEGImages")).Order(StringComparer.Ordinal).First();
 
-        var run = Run("dotnet", [Path.Combine(bin, "EmbedSegmenter.dll"), configPath, weights, image]);
-        Assert.True(run.Code == 0, $"sample exit {run.Code}: {run.Stdout}\n{run.Stderr}");
-        Assert.Matches($@"{Path.GetFileName(image)} \d+x\d+: \w+ [\d.]+%", run.Stdout);
-    }
-
-    private static (int Code, string Stdout, string Stderr) Run(string file, IEnumerable<string> args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestPaths.RepoRoot };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        p.WaitForExit();
-        return (p.ExitCode, stdout.Result, stderr.Result);
+        var run = ExternalProcess.Run("dotnet", [Path.Combine(bin, "EmbedSegmenter.dll"), configPath, weights, image]);
+        Assert.True(run.Exit == 0, $"sample exit {run.Exit}: {run.Out}\n{run.Err}");
+        Assert.Matches($@"{Path.GetFileName(image)} \d+x\d+: \w+ [\d.]+%", run.Out);
     }
 }
