@@ -32,6 +32,7 @@ public static class BenchCommand
         var predict = new Option<bool>("--predict") { Description = "Time inference instead of training: images/s and p50/p95 latency per engine (--engines), argmax agreement with the first." };
         var size = new Option<string>("--size") { Description = "Input size HxW for --predict.", DefaultValueFactory = _ => "512x512" };
         var engines = new Option<string>("--engines") { Description = "Engines for --predict, compared to the first: torch (fp32), torch-bf16, onnxruntime.", DefaultValueFactory = _ => "torch,torch-bf16" };
+        var predictInputs = new Option<string?>("--inputs") { Description = "With --predict: a folder of images to feed (resized to --size) instead of random inputs; with trained --weights, the argmax agreement that matters." };
         var weights = new Option<string?>("--weights") { Description = "Weights for --predict (.ckpt, .safetensors, .pth); random when absent (speed does not depend on them, agreement does)." };
         var data = new Option<bool>("--data") { Description = "Time the training data pipeline on one core (decode + train transforms) on generated VOC-sized JPEGs; --data-dir keeps them for scripts/bench_data_compare.sh." };
         var dataDir = new Option<string?>("--data-dir") { Description = "With --data: where the generated images go (kept; reused when present). Default: a temporary folder." };
@@ -41,7 +42,7 @@ public static class BenchCommand
         var cmd = new Command("bench", "Time training steps: step time, data time, images/s, peak RSS (and ratios between model variants); with --compare-block or --compare-heads, single blocks or decode heads alone.")
         {
             config, cfgOptions, iters, warmup, rssAt, attention, device, replicas, block, blockWidth, blockSize, blockBatch,
-            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, predict, size, engines, weights, data, dataDir, allReduce, allReduceMaxMb,
+            heads, sizes, inChannels, channels, keyChannels, batch, json, rounds, predict, size, engines, weights, predictInputs, data, dataDir, allReduce, allReduceMaxMb,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -97,7 +98,7 @@ public static class BenchCommand
                 var (h, w) = HeadBenchmark.ParseSizes(parse.GetValue(size)!).Single();
                 var engineList = parse.GetValue(engines)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                 var predictResults = PredictBenchmark.Run(ConfigLoader.Load(path, overrides), parse.GetValue(weights), h, w, engineList,
-                    parse.GetValue(iters), parse.GetValue(warmup), parse.GetValue(batch), parse.GetValue(rounds));
+                    parse.GetValue(iters), parse.GetValue(warmup), parse.GetValue(batch), parse.GetValue(rounds), parse.GetValue(predictInputs));
                 Console.WriteLine(PredictBenchmark.Format(predictResults));
                 if (parse.GetValue(json) is { } predictJson) IO.AtomicFile.WriteAllText(predictJson, PredictBenchmark.ToJson(predictResults));
                 return 0;

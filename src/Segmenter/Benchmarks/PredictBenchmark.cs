@@ -30,8 +30,10 @@ public static class PredictBenchmark
 {
     public static IReadOnlyList<string> EngineNames => ["torch", "torch-bf16", "onnxruntime"];
 
+    /// <param name="inputDir">Images to feed (resized to height × width, normalised with data.mean/std) instead of random
+    /// inputs: with trained weights, argmax agreement on real images is the figure that matters.</param>
     public static IReadOnlyList<PredictBenchResult> Run(ExperimentConfig cfg, string? weights, int height, int width,
-        IReadOnlyList<string> engines, int iters, int warmup, int batch = 1, int rounds = 1)
+        IReadOnlyList<string> engines, int iters, int warmup, int batch = 1, int rounds = 1, string? inputDir = null)
     {
         foreach (var e in engines)
             if (!EngineNames.Contains(e))
@@ -47,7 +49,9 @@ public static class PredictBenchmark
         {
             // The same inputs for every engine: deterministic, normalised-image-like values.
             var generator = new Generator(20261202);
-            using var inputs = randn([Math.Max(1, warmup) + iters, batch, 3, height, width], generator: generator);
+            using var inputs = inputDir is null
+                ? randn([Math.Max(1, warmup) + iters, batch, 3, height, width], generator: generator)
+                : LoadImages(inputDir, cfg, Math.Max(1, warmup) + iters, batch, height, width);
             var latencies = engines.Select(_ => new List<double>()).ToList();
             var agreement = engines.Select(_ => (Same: 0L, Total: 0L)).ToArray();
             using var noGrad = no_grad();
@@ -83,6 +87,24 @@ public static class PredictBenchmark
         {
             foreach (var p in predictors) (p.Target as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>[n, batch, 3, H, W]: the folder's images in name order (repeated when there are fewer), bilinear to H × W, normalised.</summary>
+    private static Tensor LoadImages(string dir, ExperimentConfig cfg, int n, int batch, int height, int width)
+    {
+        var files = Inference.Predictor.ListInputs(dir);
+        using var scope = NewDisposeScope();
+        var mean = tensor(cfg.Data.Mean.Select(v => (float)v).ToArray()).reshape(1, 3, 1, 1);
+        var std = tensor(cfg.Data.Std.Select(v => (float)v).ToArray()).reshape(1, 3, 1, 1);
+        var all = new List<Tensor>();
+        for (int i = 0; i < n * batch; i++)
+        {
+            var image = IO.ImageIO.ReadRgb(files[i % files.Count]);
+            var x = tensor(image.Data, [1, image.Height, image.Width, 3]).permute(0, 3, 1, 2).to(ScalarType.Float32);
+            x = nn.functional.interpolate(x, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+            all.Add((x - mean) / std);
+        }
+        return cat(all, 0).reshape(n, batch, 3, height, width).MoveToOuterDisposeScope();
     }
 
     private static Func<Tensor, Tensor> Create(string engine, Segmentor model, ExperimentConfig cfg, int height, int width) => engine switch

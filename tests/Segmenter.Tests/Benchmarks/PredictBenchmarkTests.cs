@@ -31,6 +31,15 @@ public class PredictBenchmarkTests
     }
 
     [Fact]
+    public void FeedsImagesFromAFolder()
+    {
+        var dir = Path.Combine(Segmenter.Tests.EndToEnd.SynthData.VocRoot, "JPEGImages");
+        var results = PredictBenchmark.Run(Tiny(), null, 32, 48, ["torch", "torch-bf16"], iters: 2, warmup: 0, inputDir: dir);
+        Assert.Equal(2, results[0].Iters);
+        Assert.InRange(results[1].ArgmaxAgreement!.Value, 0.5, 1.0);
+    }
+
+    [Fact]
     public void UnknownEngineIsNamed()
     {
         var e = Assert.Throws<SegmenterException>(() => PredictBenchmark.Run(Tiny(), null, 32, 32, ["tensorrt"], 1, 0));
