@@ -22,13 +22,13 @@ import json, sys
 tmp, rounds = sys.argv[1], int(sys.argv[2])
 ours = [json.load(open(f"{tmp}/ours_{r}.json"))[0] for r in range(1, rounds + 1)]
 py = [json.load(open(f"{tmp}/pytorch_{r}.json")) for r in range(1, rounds + 1)]
-mean = lambda runs, key: sum(x[key] for x in runs) / len(runs)
+mean = lambda runs, key: sum(x[key] for x in runs) / len(runs) if all(x.get(key) is not None for x in runs) else float("nan")
 steps = lambda runs: ", ".join("%.3f" % x["step_s"] for x in runs)
 print(f"steps per round: ours {steps(ours)}; pytorch {steps(py)}")
 print(f"{'phase':<14} {'segmenter s':>12} {'pytorch s':>10} {'ratio':>7}")
 for key in ("forward_s", "backward_s", "optimizer_s", "step_s", "forward_cpu_s", "backward_cpu_s", "optimizer_cpu_s", "step_cpu_s"):
     a, b = mean(ours, key), mean(py, key)
-    print(f"{key[:-2]:<14} {a:12.4f} {b:10.4f} {a / b:7.3f}")
+    if a == a: print(f"{key[:-2]:<14} {a:12.4f} {b:10.4f} {a / b:7.3f}")   # phases are not split on the mixed-precision path
 a, b = mean(ours, "step_s"), mean(py, "step_s")
 import statistics
 ratios = [o["step_s"] / p["step_s"] for o, p in zip(ours, py)]
