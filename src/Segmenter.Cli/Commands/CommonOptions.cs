@@ -63,7 +63,8 @@ public static class CommonOptions
         LogSetup.Configure(verbose, logFile);
         try
         {
-            return body();
+            using (Progress.ProgressConsole.Start(parse.CommandResult.Command.Name)) // bars end before an error line is printed
+                return body();
         }
         catch (SegmenterException e)
         {

@@ -29,7 +29,7 @@ public static class DataChecker
         var pixels = new long[numClasses];
         var images = new int[numClasses];
         long ignored = 0, invalid = 0;
-        int checkedCount = 0;
+        int checkedCount = 0, visited = 0;
         var gate = new object();
         var options = new ParallelOptions { MaxDegreeOfParallelism = numThreads > 0 ? numThreads : Math.Max(1, Environment.ProcessorCount) };
         Parallel.For(0, listing.Count, options, i =>
@@ -64,6 +64,7 @@ public static class DataChecker
             lock (gate)
             {
                 foreach (var p in found) problems.Add((i, p));
+                Logging.ProgressReporting.Report(train ? "check train" : "check val", ++visited, listing.Count);
                 if (ok) checkedCount++;
                 if (label is null) return;
                 for (int c = 0; c < numClasses; c++)

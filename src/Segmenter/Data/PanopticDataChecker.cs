@@ -34,7 +34,7 @@ public static class PanopticDataChecker
         var images = new int[classes];
         var instances = new int[classes];
         long ignored = 0;
-        int checkedCount = 0;
+        int checkedCount = 0, visited = 0;
         var gate = new object();
         int n = ds?.Count ?? 0;
         var options = new ParallelOptions { MaxDegreeOfParallelism = numThreads > 0 ? numThreads : Math.Max(1, Environment.ProcessorCount) };
@@ -66,6 +66,7 @@ public static class PanopticDataChecker
             lock (gate)
             {
                 foreach (var p in found) problems.Add((i, p));
+                Logging.ProgressReporting.Report(train ? "check train" : "check val", ++visited, n);
                 if (ok) checkedCount++;
                 if (map is null) return;
                 for (int c = 0; c < classes; c++)

@@ -100,6 +100,7 @@ public static class PanopticInference
                 });
             }
             miou.Update(semantic, sample.Label.Data);
+            Logging.ProgressReporting.Report("eval", i + 1, n);
         }
         if (pngDir is not null)
             IO.AtomicFile.WriteAllText(pngDir + ".json", new JsonObject

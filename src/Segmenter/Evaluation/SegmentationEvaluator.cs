@@ -34,6 +34,7 @@ public static class SegmentationEvaluator
                 onImage?.Invoke(done, item, scores, pred);
                 done++;
                 onProgress?.Invoke(done, dataset.Count);
+                Logging.ProgressReporting.Report("eval", done, dataset.Count);
             }
         }
         if (wasTraining) model.train();

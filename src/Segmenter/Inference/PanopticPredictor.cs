@@ -33,8 +33,10 @@ public static class PanopticPredictor
         var images = new JsonArray();
         var annotations = new JsonArray();
         var failures = new InputFailures(inputs.Count, input);
+        int seen = 0;
         foreach (var path in inputs)
         {
+            Logging.ProgressReporting.Report("predict", seen++, inputs.Count);
             if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
             var sample = new Sample(Path.GetFileNameWithoutExtension(path), image, new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, "");
             var (prediction, _) = PanopticInference.Predict(model, post, transform, sample, device);
@@ -56,6 +58,7 @@ public static class PanopticPredictor
                     { ["id"] = s.Id, ["category_id"] = s.CategoryId, ["area"] = s.Area, ["iscrowd"] = 0 }).ToArray()),
             });
         }
+        Logging.ProgressReporting.Report("predict", inputs.Count, inputs.Count);
         var categories = new JsonArray(classes.Categories.Select(c => (JsonNode?)new JsonObject { ["id"] = c.Id, ["name"] = c.Name, ["isthing"] = c.IsThing ? 1 : 0 }).ToArray());
         AtomicFile.WriteAllText(Path.Combine(Path.GetFullPath(outDir), "panoptic.json"),
             new JsonObject { ["images"] = images, ["annotations"] = annotations, ["categories"] = categories }.ToJsonString());

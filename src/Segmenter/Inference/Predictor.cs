@@ -53,8 +53,10 @@ public static class Predictor
         using var _ = no_grad();
         int n = 0;
         var failures = new InputFailures(inputs.Count, input);
+        int seen = 0;
         foreach (var path in inputs)
         {
+            Logging.ProgressReporting.Report("predict", seen++, inputs.Count);
             using var scope = NewDisposeScope();
             if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
             var item = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image,
@@ -72,6 +74,7 @@ public static class Predictor
             n++;
             Log.Information("[{N}/{Total}] {Input} -> {Out}", n, inputs.Count, path, Path.Combine(outDir, stem + ".png"));
         }
+        Logging.ProgressReporting.Report("predict", inputs.Count, inputs.Count);
         failures.ThrowIfAny();
         return n;
     }

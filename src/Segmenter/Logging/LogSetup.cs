@@ -12,7 +12,8 @@ public static class LogSetup
     {
         var config = new LoggerConfiguration()
             .MinimumLevel.Is(verbose ? LogEventLevel.Debug : LogEventLevel.Information)
-            .WriteTo.Console(outputTemplate: Template, standardErrorFromLevel: LogEventLevel.Error);
+            .WriteTo.Sink(new GatedConsoleSink(new LoggerConfiguration().MinimumLevel.Verbose() // gate: progress bars print lines above them
+                .WriteTo.Console(outputTemplate: Template, standardErrorFromLevel: LogEventLevel.Error).CreateLogger(), Template));
         if (logFile is not null)
         {
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logFile))!);

@@ -37,6 +37,8 @@ public static class RunReport
         var classNames = cfg is null ? null : ClassNames.For(cfg);
 
         var figures = new List<(string Title, string File, string Caption)>();
+        int stage = 0;
+        void Step() => Logging.ProgressReporting.Report("report", ++stage, 6); // training plots, metrics, val loss, class IoU, confusion, html
         string P(string name) => Path.Combine(outDir, name);
         if (log.Train.Count > 0)
         {
@@ -48,18 +50,21 @@ public static class RunReport
                 [log.TrainSeries("time", "step (incl. data)"), log.TrainSeries("data_time", "data")]);
             figures.Add(("Data time vs step time", "timing.png", "When data time approaches step time the loader is the bottleneck (raise data.num_workers)."));
         }
+        Step();
         var metricKeys = log.ValKeys().Where(k => k != ValidationMetrics.ValLoss).ToList();
         if (metricKeys.Count > 0)
         {
             Plots.Lines(P("val_metrics.png"), "Validation metrics", "iteration", "%", metricKeys.Select(log.ValSeries).ToList());
             figures.Add(("Validation metrics", "val_metrics.png", "Metrics of each validation, in percent."));
         }
+        Step();
         if (log.ValKeys().Contains(ValidationMetrics.ValLoss))
         {
             Plots.Lines(P("val_loss.png"), "Validation loss", "iteration", "cross-entropy",
                 [log.ValSeries(ValidationMetrics.ValLoss), log.TrainSeries("decode.loss_ce", "train decode.loss_ce")]);
             figures.Add(("Validation loss", "val_loss.png", "Mean pixel cross-entropy on the validation split (and the training CE term, if logged)."));
         }
+        Step();
         var best = BestValidation(log, cfg);
         if (best is { ClassIoU: { } iou })
         {
@@ -68,6 +73,7 @@ public static class RunReport
                 width: Math.Max(Plots.Width, 30 * iou.Length + 150));
             figures.Add(("Per-class IoU", "class_iou.png", $"Validation at iteration {best.Value.Iter}, the best by {best.Value.Metric}; n/a = class absent from the split."));
         }
+        Step();
         var confusionPath = Path.Combine(workDir, "confusion.json");
         if (File.Exists(confusionPath))
         {
@@ -76,9 +82,11 @@ public static class RunReport
             figures.Add(("Confusion matrix", "confusion.png", "Rows: ground truth, columns: prediction, each row sums to 1 (ignored pixels excluded); from confusion.json."));
         }
 
+        Step();
         var html = Html(workDir, log, cfg, best, figures, outDir, configPath);
         var path = P("report.html");
         IO.AtomicFile.WriteAllText(path, html);
+        Step();
         return path;
     }
 

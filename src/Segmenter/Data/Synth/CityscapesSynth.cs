@@ -45,6 +45,7 @@ public static class CityscapesSynth
         var pixels = new SortedDictionary<int, long>();
         for (int i = 0; i < count; i++)
         {
+            Logging.ProgressReporting.Report("synth", i, count);
             bool isVal = i >= count - valCount;
             int k = isVal ? i - (count - valCount) : i;
             var cities = isVal ? ValCities : TrainCities;
@@ -63,6 +64,7 @@ public static class CityscapesSynth
             ImageIO.WritePng(Path.Combine(gtDir, stem + "_gtFine_color.png"), CityscapesLabels.Colorize(labelIds));
             (isVal ? val : train).Add(stem);
         }
+        Logging.ProgressReporting.Report("synth", count, count);
         return new CityscapesSynthReport(root, train, val, pixels);
     }
 

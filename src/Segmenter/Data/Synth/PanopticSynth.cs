@@ -73,6 +73,7 @@ public static class PanopticSynth
             int first = isVal ? count - valCount : 0, end = isVal ? count : count - valCount;
             for (int i = first; i < end; i++)
             {
+                Logging.ProgressReporting.Report("synth", i, count);
                 var rng = new Random(SeedMixer.RandomSeed(seed, i));
                 int w = size, h = coco ? size * 3 / 4 : size / 2;
                 var (rgb, ids, segments) = Render(rng, w, h, person, car, road, sky, grass, cats, coco);
@@ -125,6 +126,7 @@ public static class PanopticSynth
             var json = new JsonObject { ["images"] = images, ["annotations"] = annotations, ["categories"] = categories };
             File.WriteAllText(pngDir + ".json", json.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
         }
+        Logging.ProgressReporting.Report("synth", count, count);
         return new PanopticSynthReport(root, format, coco ? "train2017" : "train", coco ? "val2017" : "val", train, val, instances);
     }
 

@@ -58,6 +58,7 @@ public static class VocSynth
             File.WriteAllBytes(Path.Combine(root, "JPEGImages", ids[i] + ".jpg"), ImageIO.Codec.EncodeJpeg(image, JpegQuality));
             File.WriteAllBytes(Path.Combine(root, "SegmentationClass", ids[i] + ".png"), EncodeLabel(voc, palette));
             File.WriteAllBytes(Path.Combine(root, "SegmentationClassAug", ids[i] + ".png"), EncodeLabel(aug, null));
+            Logging.ProgressReporting.Report("synth", i + 1, count);
         }
 
         var sets = Path.Combine(root, "ImageSets", "Segmentation");
