@@ -122,11 +122,11 @@ public static class PredictBenchmark
         var path = Path.Combine(Path.GetTempPath(), $"segmenter_bench_{Environment.ProcessId}_{Guid.NewGuid():N}.onnx");
         var proto = OnnxExporter.Export(ed, new OnnxExportOptions { Height = height, Width = width, Mean = cfg.Data.Mean, Std = cfg.Data.Std });
         OnnxExporter.Save(proto, path);
-        var holder = new OnnxPredictor(new OnnxRuntimeModel(path, cfg.Train.Threads), cfg, path);
+        var holder = new OnnxEngine(new OnnxRuntimeModel(path, cfg.Train.Threads), cfg, path);
         return holder.Predict;
     }
 
-    private sealed class OnnxPredictor(OnnxRuntimeModel session, ExperimentConfig cfg, string path) : IDisposable
+    private sealed class OnnxEngine(OnnxRuntimeModel session, ExperimentConfig cfg, string path) : IDisposable
     {
         private readonly Tensor _mean = tensor(cfg.Data.Mean.Select(v => (float)v).ToArray()).reshape(1, 3, 1, 1);
         private readonly Tensor _std = tensor(cfg.Data.Std.Select(v => (float)v).ToArray()).reshape(1, 3, 1, 1);

@@ -150,16 +150,8 @@ public static class PanopticTrainer
     /// Builds the config's panoptic model on the configured device and fills it from a checkpoint written by training
     /// (iter_*.ckpt, best_PQ.ckpt) or from plain safetensors weights (`segment export`); strict: every tensor, same shapes.
     /// </summary>
-    public static (PanopticDeepLab Model, Device Device) LoadModel(ExperimentConfig cfg, string checkpointPath)
-    {
-        var device = DeviceSelector.Parse(cfg.Train.Device);
-        using var ckpt = WeightsReader.Read(checkpointPath);
-        var model = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg));
-        ckpt.ApplyTo(model, null, restoreRng: false);
-        model.to(device);
-        model.eval();
-        return (model, device);
-    }
+    public static (PanopticDeepLab Model, Device Device) LoadModel(ExperimentConfig cfg, string checkpointPath) =>
+        Inference.ModelLoader.LoadPanoptic(cfg, checkpointPath);
 
     /// <summary>The configured split as a <see cref="PanopticDataset"/> (data.type coco_panoptic or cityscapes_panoptic).</summary>
     public static PanopticDataset CreateDataset(ExperimentConfig cfg, bool train) =>
