@@ -42,19 +42,8 @@ public static class PredictCommand
                 throw new SegmenterException($"unknown engine '{parse.GetValue(engine)}'", "--engine", "use torchsharp or onnxruntime");
             if (parse.GetValue(checkpoint) is null)
                 throw new SegmenterException("--engine torchsharp needs a checkpoint", "--checkpoint", "pass --checkpoint work_dir/best_mIoU.ckpt, or --engine onnxruntime --model model.onnx");
-            if (cfg.Model.Type == "panoptic_deeplab")
-            {
-                // Panoptic: --checkpoint is a .ckpt from training (or exported weights); categories come from the config's val json.
-                var classes = Training.PanopticTrainer.CreateDataset(cfg, train: false).Classes;
-                var (panModel, panDev) = Training.PanopticTrainer.LoadModel(cfg, parse.GetValue(checkpoint)!);
-                using (panModel)
-                {
-                    int written = PanopticPredictor.Run(panModel, cfg, classes, parse.GetValue(input)!, parse.GetValue(output)!, panDev, parse.GetValue(overlay));
-                    Log.Information("Wrote COCO panoptic predictions for {Count} images to {Out}", written, Path.GetFullPath(parse.GetValue(output)!));
-                }
-                return 0;
-            }
             var (model, dev) = ModelLoader.Load(cfg, parse.GetValue(checkpoint)!);
+            using var _ = model;
             int n = Predictor.Run(model, cfg, parse.GetValue(input)!, parse.GetValue(output)!, dev, parse.GetValue(labelIds), parse.GetValue(overlay));
             Log.Information("Wrote predictions for {Count} of {Total} images to {Out}", n, inputs.Count, Path.GetFullPath(parse.GetValue(output)!));
             return 0;

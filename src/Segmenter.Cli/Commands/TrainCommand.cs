@@ -45,20 +45,10 @@ public static class TrainCommand
             using var signals = new StopSignals(); // Ctrl+C and SIGTERM: finish the step, checkpoint, stop
             {
                 var options = new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = signals.Token };
-                if (cfg.Model.Type == "panoptic_deeplab")
-                {
-                    var pan = PanopticTrainer.Run(cfg, options);
-                    Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_PQ.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
-                    if (pan.LastEval is { } pe)
-                        Log.Information("Final PQ {PQ:F2} SQ {SQ:F2} RQ {RQ:F2}, mIoU {MIoU:F2}", 100 * pe.Panoptic.All.Pq,
-                            100 * pe.Panoptic.All.Sq, 100 * pe.Panoptic.All.Rq, 100 * pe.Semantic.MIoU);
-                    if (rank == 0) Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
-                    return signals.Terminated ? StopSignals.SigtermExitCode : 0;
-                }
                 var result = Trainer.Run(cfg, options);
-                Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_mIoU.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
-                if (result.LastEval is { } eval)
-                    Log.Information("Final mIoU {MIoU:F2}", eval.ReportedPercent()["mIoU"]);
+                Log.Information("Results in {WorkDir}: checkpoints (iter_*.ckpt, best_<metric>.ckpt), train.log, metrics.jsonl, config.yaml", Path.GetFullPath(cfg.Train.WorkDir));
+                if (result.LastValidation is { } eval)
+                    Log.Information("Final {Summary}", eval.Summary());
                 if (rank == 0) Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
             }
             return signals.Terminated ? StopSignals.SigtermExitCode : 0;

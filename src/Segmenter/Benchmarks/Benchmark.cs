@@ -64,7 +64,6 @@ public static class Benchmark
 {
     public static BenchResult Run(string name, ExperimentConfig cfg, int iters, int warmup, IReadOnlyCollection<long>? rssAt = null)
     {
-        if (cfg.Model.Type == "panoptic_deeplab") return RunPanoptic(name, cfg, iters, warmup);
         if (cfg.Train.Threads > 0) torch.set_num_threads(cfg.Train.Threads);
         var devices = DeviceSelector.ParseList(cfg.Train.Device, cfg.Train.Replicas);
         var device = devices[0];
@@ -83,20 +82,15 @@ public static class Benchmark
         IEnumerator<Batch>? real = null;
         if (Directory.Exists(cfg.Data.Root))
         {
-            var ds = DatasetFactory.Create(cfg.Data, train: true, numClasses: cfg.Model.NumClasses);
-            real = new BatchLoader(ds, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data), b, cfg.Train.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch)
-                .Iterate(0).GetEnumerator();
+            var task = TaskInputs.Create(cfg);
+            real = new BatchLoader(task.TrainSet, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data), b, cfg.Train.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch)
+                { Targets = task.Targets }.Iterate(0).GetEnumerator();
         }
         else
         {
             Log.Information("Dataset {Root} not found: benchmarking on a fixed random batch (data time 0)", cfg.Data.Root);
         }
-        var generator = new Generator(42);
-        using var fixedImages = randn(new long[] { b, 3, h, w }, generator: generator).to(device);
-        using var fixedLabels = randint(0, cfg.Model.NumClasses, new long[] { b, h, w }, dtype: ScalarType.Int64, generator: generator).to(device);
-
-        var fixedBatch = parallel is null ? null : new Batch(0, [.. Enumerable.Range(0, b).Select(i => $"random{i}")],
-            fixedImages.cpu().data<float>().ToArray(), fixedLabels.cpu().data<long>().ToArray(), b, h, w);
+        var fixedBatch = RandomBatch(cfg, b, h, w);
         double stepSum = 0, dataSum = 0, reduceSum = 0, broadcastSum = 0, waitSum = 0;
         var phases = new StepPhaseTimer(model, optimizer, device);
         long peak = 0;
@@ -115,11 +109,7 @@ public static class Benchmark
             }
             else
             {
-                phases.Step(() =>
-                {
-                    var (images, labels) = batch is not null ? batch.ToTensors(device) : (fixedImages.alias(), fixedLabels.alias());
-                    return model.ComputeLosses(images, labels);
-                }, record: i >= warmup);
+                phases.Step(() => model.ComputeLosses((batch ?? fixedBatch).ToTraining(device)), record: i >= warmup);
             }
             double step = watch.Elapsed.TotalSeconds;
             long now = TrainProgress.RssBytes();
@@ -140,48 +130,27 @@ public static class Benchmark
     }
 
     /// <summary>
-    /// Panoptic-DeepLab / Axial-DeepLab train steps on a fixed random batch of the crop size with targets from a synthetic
-    /// ground truth (two stuff halves, one thing square), so no dataset is needed; data time is 0.
+    /// A fixed batch of random images (seeded), for when the dataset is absent. Semantic: random labels. Panoptic:
+    /// targets from a synthetic ground truth (two stuff halves and one thing square) so every loss term is exercised.
     /// </summary>
-    private static BenchResult RunPanoptic(string name, ExperimentConfig cfg, int iters, int warmup)
+    private static Batch RandomBatch(ExperimentConfig cfg, int b, int h, int w)
     {
-        if (cfg.Train.Threads > 0) torch.set_num_threads(cfg.Train.Threads);
-        var device = DeviceSelector.Parse(cfg.Train.Device);
-        torch.manual_seed(cfg.Train.Seed);
-        long startRss = MemoryTrim.TrimAndMeasure();
-        using var model = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg));
-        model.to(device).train();
-        long parameters = model.parameters().Sum(p => p.numel());
-        using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
-        int b = cfg.Data.BatchSize, h = cfg.Data.TrainPipeline.CropSize[0], w = cfg.Data.TrainPipeline.CropSize[1];
-        var ids = new int[h * w];
-        for (int i = 0; i < ids.Length; i++)
+        var generator = new Generator(42);
+        using var images = randn(new long[] { b, 3, h, w }, generator: generator);
+        using var labels = randint(0, cfg.Model.NumClasses, new long[] { b, h, w }, dtype: ScalarType.Int64, generator: generator);
+        var ids = Enumerable.Range(0, b).Select(i => $"random{i}").ToArray();
+        var batch = new Batch(0, ids, images.data<float>().ToArray(), labels.data<long>().ToArray(), b, h, w);
+        if (ModelFactory.TaskOf(cfg.Model) == Models.Segmentors.SegmentationTask.Semantic) return batch;
+        var segmentIds = new int[h * w];
+        for (int i = 0; i < segmentIds.Length; i++)
         {
             int y = i / w, x = i % w;
-            ids[i] = y >= h / 4 && y < h / 2 && x >= w / 4 && x < w / 2 ? 3 : y < h / 2 ? 1 : 2;
+            segmentIds[i] = y >= h / 4 && y < h / 2 && x >= w / 4 && x < w / 2 ? 3 : y < h / 2 ? 1 : 2;
         }
         int thing = Math.Max(0, cfg.Model.NumClasses - 1);
-        var gt = new PanopticGroundTruth(w, h, ids, [new PanopticGtSegment(1, 1, 0, false, false), new PanopticGtSegment(2, 2, Math.Min(1, thing), false, false),
-            new PanopticGtSegment(3, 3, thing, true, false)]);
+        var gt = new PanopticGroundTruth(w, h, segmentIds, [new PanopticGtSegment(1, 1, 0, false, false),
+            new PanopticGtSegment(2, 2, Math.Min(1, thing), false, false), new PanopticGtSegment(3, 3, thing, true, false)]);
         var targets = PanopticTargets.Generate(gt, Evaluation.PanopticInference.TargetOptions(cfg.Model.Panoptic, cfg.Data.IgnoreIndex));
-        using var batch = PanopticTargetBatch.Stack(Enumerable.Repeat(targets, b).ToList(), device);
-        using var images = randn(new long[] { b, 3, h, w }, generator: new Generator(42)).to(device);
-        double stepSum = 0;
-        long peak = 0;
-        var phases = new StepPhaseTimer(model, optimizer, device);
-        for (int i = 0; i < warmup + iters; i++)
-        {
-            var watch = Stopwatch.StartNew();
-            phases.Step(() => model.ComputeLosses(images, batch), record: i >= warmup);
-            double step = watch.Elapsed.TotalSeconds;
-            peak = Math.Max(peak, TrainProgress.RssBytes());
-            if (i >= warmup) stepSum += step;
-            Log.Information("{Name}: {I}/{N} step {Step:F3} s", name, i + 1, warmup + iters, step);
-        }
-        double meanStep = stepSum / iters;
-        return new BenchResult(name, parameters, meanStep, 0, b / meanStep, peak, new SortedDictionary<long, long>())
-        {
-            Phases = phases.Mean, StartRssBytes = startRss,
-        };
+        return batch with { Panoptic = Enumerable.Repeat(targets, b).ToArray() };
     }
 }

@@ -35,6 +35,9 @@ public sealed class BatchLoader
     /// function of (seed, iteration)); null = the whole batch.
     /// </summary>
     public (int Start, int Count)? Part { get; init; }
+
+    /// <summary>Builds the task's extra targets of each transformed sample on the worker threads (panoptic); null = labels only.</summary>
+    public Func<TransformedSample, PanopticTargets>? Targets { get; init; }
     public int ItersPerEpoch { get; }
 
     /// <summary>Batches for it = start, start+1, ... forever; dispose the enumerator (or break out of foreach) to stop the workers.</summary>
@@ -52,6 +55,7 @@ public sealed class BatchLoader
         var order = OrderOf(epoch);
         var (partStart, n) = Part ?? (0, BatchSize);
         var ids = new string[n];
+        var targets = Targets is null ? null : new PanopticTargets[n];
         float[]? images = null; long[]? labels = null;
         int h = 0, w = 0;
         for (int k = 0; k < n; k++)
@@ -68,10 +72,11 @@ public sealed class BatchLoader
             else if (s.Height != h || s.Width != w || s.Label.Length != h * w)
                 throw new InvalidOperationException($"sample {s.Id} is {s.Height}x{s.Width} but the batch is {h}x{w}; the training transform must give fixed-size outputs");
             ids[k] = s.Id;
+            if (targets is not null) targets[k] = Targets!(s);
             Array.Copy(s.Image, 0, images, k * 3 * h * w, s.Image.Length);
             for (int i = 0; i < h * w; i++) labels![k * h * w + i] = s.Label[i];
         }
-        return new Batch(iteration, ids, images!, labels!, n, h, w);
+        return new Batch(iteration, ids, images!, labels!, n, h, w) { Panoptic = targets };
     }
 
     /// <summary>The dataset indices of epoch <paramref name="epoch"/>, in order.</summary>

@@ -9,6 +9,12 @@ public static class DatasetFactory
     /// <param name="numClasses">When &gt; 0, every loaded label is checked against it (model.num_classes).</param>
     public static ISegmentationDataset Create(DataConfig cfg, bool train, int numClasses = 0) => Create(cfg, train, numClasses, null);
 
+    /// <summary>The configured split as a <see cref="PanopticDataset"/> (data.type coco_panoptic or cityscapes_panoptic), for panoptic models.</summary>
+    public static PanopticDataset CreatePanoptic(Config.ExperimentConfig cfg, bool train) =>
+        Create(cfg.Data, train) as PanopticDataset
+            ?? throw new SegmenterException($"data.type '{cfg.Data.Type}' has no panoptic ground truth", "data.type",
+                $"use coco_panoptic or cityscapes_panoptic for model.type {cfg.Model.Type}");
+
     internal static ISegmentationDataset Create(DataConfig cfg, bool train, int numClasses, Func<string, RgbImage>? readImage)
     {
         var parts = (train ? cfg.Train : cfg.Val).Parts;

@@ -37,11 +37,11 @@ public sealed class PanopticSegmentIndexView : ISegmentationDataset
     }
 
     /// <summary>The ground truth of item <paramref name="id"/> from a (transformed) segment-position label: segment k gets id k + 1.</summary>
-    public PanopticGroundTruth Decode(string id, ReadOnlySpan<long> label, int width, int height)
+    public PanopticGroundTruth Decode(string id, ReadOnlySpan<byte> label, int width, int height)
     {
         var item = Dataset.Items[_indexById[id]];
         var ids = new int[width * height];
-        for (int p = 0; p < ids.Length; p++) ids[p] = label[p] is >= 0 and < 255 ? (int)label[p] + 1 : 0;
+        for (int p = 0; p < ids.Length; p++) ids[p] = label[p] < 255 ? label[p] + 1 : 0;
         var segments = new List<PanopticGtSegment>(item.Segments.Count);
         for (int k = 0; k < item.Segments.Count; k++)
         {
@@ -51,4 +51,8 @@ public sealed class PanopticSegmentIndexView : ISegmentationDataset
         }
         return new PanopticGroundTruth(width, height, ids, segments);
     }
+
+    /// <summary>The Panoptic-DeepLab targets of a transformed sample (for <see cref="BatchLoader.Targets"/>, on the worker threads).</summary>
+    public Func<TransformedSample, PanopticTargets> TargetBuilder(PanopticTargetOptions options) =>
+        s => PanopticTargets.Generate(Decode(s.Id, s.Label, s.Width, s.Height), options);
 }

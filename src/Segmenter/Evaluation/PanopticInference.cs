@@ -58,18 +58,20 @@ public static class PanopticInference
 
     /// <param name="predictionDir">When set, also writes COCO panoptic predictions there: panoptic_pred.json + panoptic_pred/*.png (GT file names).</param>
     public static PanopticEvalResult Evaluate(PanopticDeepLab model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
-        string? predictionDir = null)
+        string? predictionDir = null, EvaluationShard? shard = null)
     {
         bool wasTraining = model.training;
         model.eval();
-        try { return Evaluate(model.Predict, cfg, dataset, device, maxImages, predictionDir); }
+        try { return Evaluate(model.Predict, cfg, dataset, device, maxImages, predictionDir, shard); }
         finally { if (wasTraining) model.train(); }
     }
 
     /// <summary>As above with any forward pass (e.g. an ONNX Runtime session, with cfg's mean 0 / std 1).</summary>
+    /// <param name="shard">Several processes: this rank evaluates images rank, rank + N, ... and the PQ totals and semantic areas are summed over the ranks.</param>
     public static PanopticEvalResult Evaluate(PanopticForward model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
-        string? predictionDir = null)
+        string? predictionDir = null, EvaluationShard? shard = null)
     {
+        var part = shard ?? EvaluationShard.Whole;
         var annotations = new JsonArray();
         string? pngDir = predictionDir is null ? null : Path.Combine(Path.GetFullPath(predictionDir), "panoptic_pred");
         if (pngDir is not null) Directory.CreateDirectory(pngDir);
@@ -78,7 +80,7 @@ public static class PanopticInference
         var pq = new PanopticQuality(dataset.Classes.Categories);
         var miou = new SemanticMetric(dataset.Classes.NumClasses, cfg.Data.IgnoreIndex);
         int n = Math.Min(dataset.Count, maxImages ?? int.MaxValue);
-        for (int i = 0; i < n; i++)
+        for (int i = part.Rank; i < n; i += part.WorldSize)
         {
             var sample = dataset.Load(i);
             var (prediction, semantic) = Predict(model, post, transform, sample, device);
@@ -109,6 +111,12 @@ public static class PanopticInference
                 ["categories"] = new JsonArray(dataset.Classes.Categories.Select(c => (JsonNode?)new JsonObject
                     { ["id"] = c.Id, ["name"] = c.Name, ["isthing"] = c.IsThing ? 1 : 0 }).ToArray()),
             }.ToJsonString());
-        return new PanopticEvalResult(pq.Compute(), miou.Compute());
+        if (part.WorldSize == 1) return new PanopticEvalResult(pq.Compute(), miou.Compute());
+        var totals = pq.PackTotals();
+        part.Sum(totals, "val-pq");
+        pq.SetTotals(totals);
+        var areas = miou.Compute().PackAreas();
+        part.Sum(areas, "val-areas");
+        return new PanopticEvalResult(pq.Compute(), SemanticResult.UnpackAreas(areas, miou.Compute()));
     }
 }

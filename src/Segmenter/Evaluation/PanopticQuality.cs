@@ -162,6 +162,27 @@ public sealed class PanopticQuality
         _images.AddRange(other._images);
     }
 
+    /// <summary>The totals as one vector, four numbers (TP, FP, FN, Σ IoU) per category in <see cref="Categories"/> order, for summing over processes.</summary>
+    public double[] PackTotals()
+    {
+        var packed = new double[4 * Categories.Count];
+        for (int k = 0; k < Categories.Count; k++)
+            if (_totals.TryGetValue(Categories[k].Id, out var c))
+                (packed[4 * k], packed[4 * k + 1], packed[4 * k + 2], packed[4 * k + 3]) = (c.Tp, c.Fp, c.Fn, c.IouSum);
+        return packed;
+    }
+
+    /// <summary>Replaces the totals by a (summed) <see cref="PackTotals"/> vector.</summary>
+    public void SetTotals(double[] packed)
+    {
+        _totals.Clear();
+        for (int k = 0; k < Categories.Count; k++)
+            _totals[Categories[k].Id] = new PanopticCounts
+            {
+                Tp = (long)packed[4 * k], Fp = (long)packed[4 * k + 1], Fn = (long)packed[4 * k + 2], IouSum = packed[4 * k + 3],
+            };
+    }
+
     /// <summary>Per-category PQ/SQ/RQ and the All / Things / Stuff means, as panopticapi's pq_average.</summary>
     public PanopticResult Compute()
     {

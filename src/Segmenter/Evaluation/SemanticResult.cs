@@ -190,4 +190,33 @@ public sealed class SemanticResult
 
     private static string Fixed(double v, int decimals) =>
         double.IsNaN(v) ? "nan" : v.ToString("F" + decimals, CultureInfo.InvariantCulture);
+
+    /// <summary>A result's areas and image count as one vector (exact in fp64: pixel counts stay far below 2^53), for summing over ranks.</summary>
+    public double[] PackAreas()
+    {
+        var r = this;
+        int c = r.NumClasses;
+        var packed = new double[3 * c + 1];
+        for (int k = 0; k < c; k++)
+        {
+            packed[k] = r.AreaIntersect[k];
+            packed[c + k] = r.AreaPredLabel[k];
+            packed[2 * c + k] = r.AreaLabel[k];
+        }
+        packed[3 * c] = r.ImageCount;
+        return packed;
+    }
+
+    /// <summary>The result of summed <see cref="PackAreas"/> vectors; settings from <paramref name="like"/>.</summary>
+    public static SemanticResult UnpackAreas(double[] packed, SemanticResult like)
+    {
+        int c = like.NumClasses;
+        long[] Slice(int from) => Enumerable.Range(0, c).Select(k => (long)packed[from + k]).ToArray();
+        var intersect = Slice(0);
+        var pred = Slice(c);
+        var label = Slice(2 * c);
+        var union = Enumerable.Range(0, c).Select(k => pred[k] + label[k] - intersect[k]).ToArray();
+        return new SemanticResult(c, like.IgnoreIndex, like.ReduceZeroLabel, (int)packed[3 * c], intersect, union, pred, label);
+    }
+
 }

@@ -26,7 +26,7 @@ public static class OnnxCheckpointExport
         Onnx.ModelProto proto;
         if (cfg.Model.Type == "panoptic_deeplab")
         {
-            var (model, _) = PanopticTrainer.LoadModel(cfg, checkpoint);
+            var (model, _) = Inference.ModelLoader.LoadPanoptic(cfg, checkpoint);
             using (model) proto = OnnxExporter.Export(model, options);
         }
         else

@@ -22,7 +22,7 @@ public static class OnnxPredictor
                 if (ort.Task != "panoptic" || cfg.Model.Type != "panoptic_deeplab")
                     throw new SegmenterException($"the ONNX model is {ort.Task} but the config's model.type is {cfg.Model.Type}", modelPath,
                         "pass the config the model was trained with");
-                var classes = PanopticTrainer.CreateDataset(cfg, train: false).Classes;
+                var classes = Data.DatasetFactory.CreatePanoptic(cfg, train: false).Classes;
                 return PanopticPredictor.Run(new OnnxPanopticModel(ort).Predict, raw, classes, input, outDir, CPU, overlay);
             }
         }

@@ -39,7 +39,7 @@ public sealed class OnnxSegmentor : Segmentor
         return logits.to(images.device);
     }
 
-    public override Dictionary<string, Tensor> ComputeLosses(Tensor images, Tensor labels) =>
+    public override Dictionary<string, Tensor> ComputeLosses(Data.TrainingBatch batch) =>
         throw new NotSupportedException("an ONNX model is inference-only");
 
     protected override void Dispose(bool disposing)

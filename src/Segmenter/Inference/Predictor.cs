@@ -39,8 +39,14 @@ public static class Predictor
     /// <param name="labelIds">Also write <c>labelIds/&lt;stem&gt;.png</c> with Cityscapes trainIds mapped back to labelIds
     /// (the format of the official benchmark submission); needs a 19-class Cityscapes model.</param>
     /// <param name="overlay">Also write <c>&lt;stem&gt;_overlay.png</c>: the colour mask blended over the image with this opacity (0..1).</param>
+    /// <remarks>Panoptic models write COCO panoptic predictions instead (<see cref="PanopticPredictor"/>; categories from the config's val json).</remarks>
     public static int Run(Segmentor model, ExperimentConfig cfg, string input, string outDir, Device device, bool labelIds = false, double? overlay = null)
     {
+        if (model is PanopticDeepLab panoptic)
+        {
+            if (labelIds) throw new SegmenterException("--label-ids is for semantic Cityscapes models", "--label-ids", $"drop it for model.type {cfg.Model.Type}");
+            return PanopticPredictor.Run(panoptic, cfg, Data.DatasetFactory.CreatePanoptic(cfg, train: false).Classes, input, outDir, device, overlay);
+        }
         var inputs = ListInputs(input);
         if (labelIds && cfg.Model.NumClasses != CityscapesLabels.NumClasses)
             throw new SegmenterException($"--label-ids maps the 19 Cityscapes trainIds, but model.num_classes is {cfg.Model.NumClasses}",

@@ -74,8 +74,8 @@ public sealed class SegmentationModel : IDisposable
         if (cfg.Model.Type == "panoptic_deeplab")
         {
             // Categories (ids, names, thing/stuff) come from the config's validation json, as in `segment predict`.
-            var classes = PanopticTrainer.CreateDataset(cfg, train: false).Classes;
-            var (panoptic, device) = PanopticTrainer.LoadModel(cfg, weightsPath);
+            var classes = DatasetFactory.CreatePanoptic(cfg, train: false).Classes;
+            var (panoptic, device) = ModelLoader.LoadPanoptic(cfg, weightsPath);
             return new SegmentationModel(cfg, null, panoptic.Predict, panoptic, classes, device, maxConcurrency);
         }
         var (model, dev) = ModelLoader.Load(cfg, weightsPath);
@@ -103,7 +103,7 @@ public sealed class SegmentationModel : IDisposable
                 throw new SegmenterException($"the ONNX model is {ort.Task} but the config's model.type is {cfg.Model.Type}", onnxPath,
                     "pass the config the model was trained with");
             }
-            var classes = PanopticTrainer.CreateDataset(cfg, train: false).Classes;
+            var classes = DatasetFactory.CreatePanoptic(cfg, train: false).Classes;
             return new SegmentationModel(raw, null, new OnnxPanopticModel(ort).Predict, ort, classes, CPU, options.MaxConcurrency);
         }
         var model = new OnnxSegmentor(ort);

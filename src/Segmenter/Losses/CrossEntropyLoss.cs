@@ -7,6 +7,9 @@ namespace Segmenter.Losses;
 /// Pixel-wise cross-entropy with an ignore index, optional class weights and optional OHEM. Reduction is PyTorch's
 /// weighted mean over the counted pixels: sum(w[y]·nll) / sum(w[y]). Ignored pixels never count; a batch with no
 /// counted pixel gives 0 (with a gradient), not NaN.
+/// Split over replicas, the denominator is the global batch's (Σ over replicas), so the replicas' losses sum to the
+/// whole-batch loss; with OHEM (whose pixel set depends on the slice) each replica's mean weighs by its share of the
+/// samples, as DDP's gradient averaging does.
 /// Note: mmseg's CrossEntropyLoss (avg_non_ignore=False) divides by ALL pixels instead; we follow PyTorch.
 /// </summary>
 public sealed class CrossEntropyLoss
@@ -25,8 +28,9 @@ public sealed class CrossEntropyLoss
     public OhemPixelSampler? Ohem { get; }
 
     /// <summary>logits [N, C, H, W] float, labels [N, H, W] int64 at the same H, W. Returns a scalar.</summary>
-    public Tensor Compute(Tensor logits, Tensor labels)
+    public Tensor Compute(Tensor logits, Tensor labels, ICrossReplicaReduction? reduction = null)
     {
+        var r = reduction ?? CrossReplicaReduction.None;
         if (logits.dim() != 4 || labels.dim() != 3 || logits.shape[0] != labels.shape[0]
             || logits.shape[2] != labels.shape[1] || logits.shape[3] != labels.shape[2])
             throw new ArgumentException($"logits [{string.Join(",", logits.shape)}] and labels [{string.Join(",", labels.shape)}] do not match");
@@ -42,7 +46,8 @@ public sealed class CrossEntropyLoss
         {
             // The common case in LibTorch's fused kernel (log-softmax + NLL): the sum over counted pixels over their count.
             var sum = nn.functional.cross_entropy(logits, labels, ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
-            return (sum / valid.sum().clamp_min(1).to_type(logits.dtype)).MoveToOuterDisposeScope();
+            if (r.Replicas == 1) return (sum / valid.sum().clamp_min(1).to_type(logits.dtype)).MoveToOuterDisposeScope();
+            return (sum / Math.Max(1.0, r.Sum(valid.sum().item<long>()))).MoveToOuterDisposeScope();
         }
         // Ignored pixels are mapped to class 0 for the gather and then masked out.
         var safe = labels.masked_fill(valid.logical_not(), 0);
@@ -54,7 +59,14 @@ public sealed class CrossEntropyLoss
             w = w * Ohem.Sample(logits, labels, valid, nll, w).to_type(logits.dtype);
         var den = w.sum();
         var safeDen = torch.where(den.gt(0), den, torch.ones_like(den));
-        return ((nll * w).sum() / safeDen).MoveToOuterDisposeScope();
+        if (r.Replicas == 1) return ((nll * w).sum() / safeDen).MoveToOuterDisposeScope();
+        if (Ohem is not null)
+        {
+            double n = logits.shape[0];
+            return ((nll * w).sum() / safeDen * (n / r.Sum(n))).MoveToOuterDisposeScope();
+        }
+        double global = r.Sum(den.to_type(ScalarType.Float64).item<double>());
+        return ((nll * w).sum() / (global > 0 ? global : 1.0)).MoveToOuterDisposeScope();
     }
 
     private void CheckLabelRange(Tensor labels, Tensor valid, int numClasses)

@@ -19,11 +19,13 @@ public static class ModelFactory
         return cfg.Type switch
         {
             "encoder_decoder" => CreateEncoderDecoder(cfg, inputSize),
-            "panoptic_deeplab" => throw new SegmenterException("panoptic_deeplab is not a semantic segmentor", "model.type",
-                "build it with ModelFactory.CreatePanoptic (panoptic training), or use encoder_decoder"),
+            "panoptic_deeplab" => CreatePanoptic(cfg, inputSize),
             _ => throw new SegmenterException($"unknown model type '{cfg.Type}'", "model.type", "use encoder_decoder or panoptic_deeplab"),
         };
     }
+
+    /// <summary>The task a model type serves (decides the data targets and the evaluator), known before the model is built.</summary>
+    public static SegmentationTask TaskOf(ModelConfig cfg) => cfg.Type == "panoptic_deeplab" ? SegmentationTask.Panoptic : SegmentationTask.Semantic;
 
     /// <summary>Panoptic-DeepLab (or Axial-DeepLab on an axial_resnet backbone) from model.panoptic and the backbone config.</summary>
     public static PanopticDeepLab CreatePanoptic(ModelConfig cfg, int inputSize = 0)
@@ -66,6 +68,7 @@ public static class ModelFactory
         return model switch
         {
             EncoderDecoder ed => PretrainedLoader.LoadBackbone(ed.Backbone, path),
+            PanopticDeepLab pd => PretrainedLoader.LoadBackbone(pd.Backbone, path),
             _ => throw new SegmenterException($"pretrained backbone weights are not supported for model type '{cfg.Type}'",
                 "model.backbone.pretrained", "set it to null"),
         };

@@ -14,6 +14,15 @@ public sealed record BestMetric(string Name, bool GreaterIsBetter)
         return new BestMetric(name, ValidationMetrics.GreaterIsBetter(name, t.SaveBestRule));
     }
 
+    /// <summary>As above for the task's evaluator (its headline metric and metric names).</summary>
+    public static BestMetric FromConfig(TrainConfig t, IValidationEvaluator validation)
+    {
+        string name = t.SaveBest == "auto" ? validation.Headline : t.SaveBest;
+        validation.CheckMetric(name, "train.save_best");
+        if (t.EarlyStop is { Metric: not "auto" } es) validation.CheckMetric(es.Metric, "train.early_stop.metric");
+        return new BestMetric(name, ValidationMetrics.GreaterIsBetter(name, t.SaveBestRule));
+    }
+
     /// <summary>The name as it appears in best_{name}.ckpt: characters a file name cannot hold become '_'.</summary>
     public string FileName => string.Concat(Name.Select(c => char.IsLetterOrDigit(c) || c is '.' or '_' or '-' ? c : '_'));
 }

@@ -70,6 +70,13 @@ public sealed class TrainProgress
         _count = 0;
     }
 
+    /// <summary>Logs a validation pass of either task and records it in metrics.jsonl and TensorBoard.</summary>
+    public void Evaluation(long iteration, ValidationOutcome outcome)
+    {
+        if (outcome.Panoptic is { } panoptic) Evaluation(iteration, panoptic);
+        else Evaluation(iteration, outcome.Semantic, outcome.Extras);
+    }
+
     public void Evaluation(long iteration, SemanticResult result, ValidationCollector? extras = null)
     {
         var p = result.ReportedPercent();

@@ -27,13 +27,23 @@ public sealed record TrainOptions
     public CancellationToken Cancel { get; init; }
 }
 
-public sealed record TrainResult(long Iteration, string? LastCheckpoint, SemanticResult? LastEval, double FirstLoss, double LastLoss);
+/// <summary>What a run produced: the iteration reached, the last iter_*.ckpt, the last validation, the loss at the first and last step.</summary>
+public sealed record TrainResult(long Iteration, string? LastCheckpoint, ValidationOutcome? LastValidation, double FirstLoss, double LastLoss)
+{
+    /// <summary>The last validation's semantic result (a panoptic model's: its semantic branch).</summary>
+    public SemanticResult? LastEval => LastValidation?.Semantic;
+    /// <summary>The last validation's PQ/SQ/RQ (panoptic models only).</summary>
+    public PanopticEvalResult? LastPanoptic => LastValidation?.Panoptic;
+}
 
 /// <summary>
-/// The iteration-based training loop, read top to bottom: build everything from the config, optionally resume,
-/// then for each iteration: batch -> forward -> losses -> backward -> (clip) -> step, with logging, validation
-/// and checkpoints at their intervals. The batch of iteration i and the model's randomness are functions of
-/// the seed and i, and the checkpoint holds the torch RNG state, so a resumed run equals an uninterrupted one.
+/// The iteration-based training loop of every task (semantic and panoptic), read top to bottom: build everything from
+/// the config, optionally resume, then for each iteration: batch -> forward -> losses -> backward -> (clip) -> step,
+/// with logging, validation and checkpoints at their intervals. Like Detectron2's trainer it never looks inside the
+/// model: the <see cref="Segmentor"/> turns a batch (with whatever targets its task needs, built by the loader's
+/// workers) into named losses, and an <see cref="IValidationEvaluator"/> turns it into metrics. The batch of
+/// iteration i and the model's randomness are functions of the seed and i, and the checkpoint holds the torch RNG
+/// state, so a resumed run equals an uninterrupted one.
 /// </summary>
 public static class Trainer
 {
@@ -52,10 +62,9 @@ public static class Trainer
         bool root = dist?.IsRoot ?? true;
 
         // Data first: a missing dataset should fail before any model is built.
-        var trainSet = DatasetFactory.Create(cfg.Data, train: true, numClasses: cfg.Model.NumClasses);
-        var valSet = DatasetFactory.Create(cfg.Data, train: false, numClasses: cfg.Model.NumClasses);
-        var loader = new BatchLoader(trainSet, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data),
-            cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch) { Part = dist?.BatchPart(cfg.Data.BatchSize) };
+        var task = TaskInputs.Create(cfg);
+        var loader = new BatchLoader(task.TrainSet, new TrainTransform(cfg.Data.TrainPipeline, cfg.Data),
+            cfg.Data.BatchSize, t.Seed, cfg.Data.NumWorkers, cfg.Data.Prefetch) { Part = dist?.BatchPart(cfg.Data.BatchSize), Targets = task.Targets };
 
         using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
         if (ModelFactory.LoadPretrained(model, cfg.Model) is { } report)
@@ -64,8 +73,7 @@ public static class Trainer
         using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
 
-        var classNames = ClassNames.For(cfg);
-        var best = BestMetric.FromConfig(t, "mIoU", panoptic: false, classNames);
+        var best = BestMetric.FromConfig(t, task.Validation);
         var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, best.FileName, best.GreaterIsBetter);
         var stopper = EarlyStopping.FromConfig(t, best.Name);
         long start = checkpoints.Resume(options.Resume, model, optimizer);
@@ -75,11 +83,12 @@ public static class Trainer
 
         long maxIters = cfg.Schedule.MaxIters;
         long stopAt = Math.Min(maxIters, options.StopAt ?? maxIters);
-        Log.Information("Training {Model} for iterations {Start}..{Stop} of {Max} on {Device}; work dir {WorkDir}",
-            DescribeModel(cfg.Model), start, stopAt, maxIters, device.type == DeviceType.CPU ? "cpu" : device.ToString(), workDir);
+        Log.Information("Training {Model} for iterations {Start}..{Stop} of {Max} on {Images} images on {Device}; work dir {WorkDir}",
+            DescribeModel(cfg.Model), start, stopAt, maxIters, task.TrainSet.Count, device.type == DeviceType.CPU ? "cpu" : device.ToString(), workDir);
 
-        var progress = !root ? null : new TrainProgress(workDir, start, stopAt, t.LogInterval) { Board = TrainBoard.Create(cfg, workDir, options.ConfigYaml, start, classNames) };
-        SemanticResult? lastEval = null;
+        var progress = !root ? null : new TrainProgress(workDir, start, stopAt, t.LogInterval)
+            { Board = TrainBoard.Create(cfg, workDir, options.ConfigYaml, start, task.Validation.ClassNames) };
+        ValidationOutcome? lastEval = null;
         string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
         bool earlyStopped = false;
@@ -114,15 +123,16 @@ public static class Trainer
                 bool last = it == stopAt;
                 if (RunCheckpoints.IsDue(t.ValInterval, it) || it == maxIters)
                 {
-                    // Several processes: validation is sharded over the ranks and its areas summed (DistributedRun.Evaluate); the
-                    // per-image extras (validation loss, panels) are single-process only. Metrics are then the same on every rank,
-                    // so early stopping decides alike everywhere.
-                    var extras = dist is not null ? null : new ValidationCollector(valSet, cfg.Model.NumClasses, cfg.Data.IgnoreIndex,
-                        SegmentationInference.UsesTta(cfg.Test), Palettes.For(cfg.Data, cfg.Model.NumClasses), maxPanels: t.Tensorboard ? 4 : 0);
-                    lastEval = dist?.Evaluate(model, valSet, device) ?? SegmentationEvaluator.Evaluate(model, cfg, valSet, device, onImage: extras!.OnImage);
+                    // Several processes: validation is sharded over the ranks and its statistics summed; the per-image extras
+                    // (validation loss, panels) are single-process only. Metrics are then the same on every rank, so early
+                    // stopping decides alike everywhere.
+                    lastEval = task.Validation.Evaluate(model, device, new EvaluationOptions
+                    {
+                        Shard = dist?.EvaluationShard ?? EvaluationShard.Whole, CollectExtras = dist is null, MaxPanels = t.Tensorboard ? 4 : 0,
+                    });
                     model.train();
-                    progress?.Evaluation(it, lastEval, extras);
-                    var metrics = ValidationMetrics.Of(lastEval, classNames, extras?.Loss ?? double.NaN);
+                    progress?.Evaluation(it, lastEval);
+                    var metrics = lastEval.Metrics;
                     if (root) checkpoints.OfferBest(it, ValidationMetrics.Get(metrics, best.Name, "train.save_best"), model, optimizer);
                     if (stopper?.Update(metrics) == true)
                     {
@@ -142,20 +152,20 @@ public static class Trainer
             }
         }
         progress?.Finish();
+        if (root && lastEval?.Panoptic is { } pan)
+            Log.Information("Last validation:\n{Table}", pan.Panoptic.FormatTable());
         dist?.Complete(model);
         return new TrainResult(it, lastCheckpoint, lastEval, firstLoss, lastLoss);
     }
 
     /// <summary>One single-device training step; returns the loss terms and their sum ("loss").</summary>
     private static Dictionary<string, double> Step(Segmentor model, IOptimizer optimizer, Batch batch, Device device, double? gradClip) =>
-        TrainStep.Run(model, optimizer, gradClip, () =>
-        {
-            var (images, labels) = batch.ToTensors(device);
-            return model.ComputeLosses(images, labels);
-        });
+        TrainStep.Run(model, optimizer, gradClip, () => model.ComputeLosses(batch.ToTraining(device)));
 
     private static string DescribeModel(ModelConfig m)
     {
+        if (ModelFactory.TaskOf(m) == SegmentationTask.Panoptic)
+            return $"{m.Type} / {(m.Backbone.Type == "axial_resnet" ? $"Axial-ResNet-{m.Backbone.Depth}{m.Backbone.Axial.Width.ToUpperInvariant()}" : $"ResNet-{m.Backbone.Depth}")}, {m.NumClasses} classes";
         var attention = m.Backbone.Attention.Type == "none" ? "" : $"+{m.Backbone.Attention.Type.ToUpperInvariant()}-{m.Backbone.Attention.Layout}";
         return $"{m.DecodeHead.Type} / ResNet-{m.Backbone.Depth}{attention} OS{m.Backbone.OutputStride}, {m.NumClasses} classes";
     }

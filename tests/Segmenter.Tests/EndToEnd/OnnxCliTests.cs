@@ -101,8 +101,8 @@ public sealed class OnnxCliTests(ITestOutputHelper log)
         Assert.True(code == 0, err);
         CheckWithOnnxChecker(onnx, log);
 
-        var dataset = PanopticTrainer.CreateDataset(cfg, train: false);
-        var (torchModel, device) = PanopticTrainer.LoadModel(cfg, ckpt);
+        var dataset = Segmenter.Data.DatasetFactory.CreatePanoptic(cfg, train: false);
+        var (torchModel, device) = ModelLoader.LoadPanoptic(cfg, ckpt);
         PanopticEvalResult expected;
         using (torchModel) expected = PanopticInference.Evaluate(torchModel, cfg, dataset, device, predictionDir: Path.Combine(dir, "torch"));
         PanopticEvalResult actual;

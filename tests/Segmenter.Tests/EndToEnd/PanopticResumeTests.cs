@@ -30,18 +30,18 @@ public sealed class PanopticResumeTests
         var root = Synth();
         var straight = Config(root, TestPaths.NewTempDir("panresume_straight"));
         var yaml = ConfigWriter.ToYaml(straight);
-        var full = PanopticTrainer.Run(straight, new TrainOptions { ConfigYaml = yaml });
+        var full = Trainer.Run(straight, new TrainOptions { ConfigYaml = yaml });
         Assert.Equal(2 * N, full.Iteration);
 
         var split = Config(root, TestPaths.NewTempDir("panresume_split"));
-        var first = PanopticTrainer.Run(split, new TrainOptions { ConfigYaml = yaml, StopAt = N });
+        var first = Trainer.Run(split, new TrainOptions { ConfigYaml = yaml, StopAt = N });
         Assert.Equal(N, first.Iteration);
-        Assert.Null(first.LastEval);
+        Assert.Null(first.LastPanoptic);
         torch.manual_seed(12345); // anything the first "process" left behind must not matter
-        var second = PanopticTrainer.Run(split, new TrainOptions { ConfigYaml = yaml, Resume = "auto" });
+        var second = Trainer.Run(split, new TrainOptions { ConfigYaml = yaml, Resume = "auto" });
         Assert.Equal(2 * N, second.Iteration);
-        Assert.NotNull(second.LastEval);
-        Assert.Equal(full.LastEval!.Panoptic.All.Pq, second.LastEval!.Panoptic.All.Pq);
+        Assert.NotNull(second.LastPanoptic);
+        Assert.Equal(full.LastPanoptic!.Panoptic.All.Pq, second.LastPanoptic!.Panoptic.All.Pq);
 
         using var ca = Checkpointer.Load(full.LastCheckpoint!);
         using var cb = Checkpointer.Load(second.LastCheckpoint!);
@@ -65,7 +65,7 @@ public sealed class PanopticResumeTests
         var cfg = Config(Synth(), work);
         using var cts = new CancellationTokenSource();
         cts.Cancel();
-        var result = PanopticTrainer.Run(cfg, new TrainOptions { ConfigYaml = ConfigWriter.ToYaml(cfg), Cancel = cts.Token });
+        var result = Trainer.Run(cfg, new TrainOptions { ConfigYaml = ConfigWriter.ToYaml(cfg), Cancel = cts.Token });
         Assert.Equal(1, result.Iteration);
         Assert.Equal(Checkpointer.IterPath(work, 1), result.LastCheckpoint);
         using var ckpt = Checkpointer.Load(result.LastCheckpoint!);

@@ -30,10 +30,10 @@ public class PanopticSmokeTrainingTests(ITestOutputHelper output)
         TorchSharp.torch.manual_seed(cfg.Train.Seed);
         PanopticEvalResult before;
         using (var untrained = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg)))
-            before = PanopticInference.Evaluate(untrained, cfg, PanopticTrainer.CreateDataset(cfg, train: false), TorchSharp.torch.CPU);
+            before = PanopticInference.Evaluate(untrained, cfg, Segmenter.Data.DatasetFactory.CreatePanoptic(cfg, train: false), TorchSharp.torch.CPU);
         output.WriteLine($"untrained: PQ {before.Panoptic.All.Pq:F3} (things {before.Panoptic.Things.Pq:F3}, stuff {before.Panoptic.Stuff.Pq:F3}) mIoU {before.Semantic.MIoU:F3}");
-        var result = PanopticTrainer.Run(cfg, new TrainOptions { ConfigYaml = ConfigWriter.ToYaml(cfg) });
-        var eval = result.LastEval!;
+        var result = Trainer.Run(cfg, new TrainOptions { ConfigYaml = ConfigWriter.ToYaml(cfg) });
+        var eval = result.LastPanoptic!;
         output.WriteLine($"loss {result.FirstLoss:F3} -> {result.LastLoss:F3}; PQ {eval.Panoptic.All.Pq:F3} (things {eval.Panoptic.Things.Pq:F3}, stuff {eval.Panoptic.Stuff.Pq:F3}), mIoU {eval.Semantic.MIoU:F3}");
         output.WriteLine(eval.Panoptic.FormatTable());
         Assert.True(result.LastLoss < result.FirstLoss);

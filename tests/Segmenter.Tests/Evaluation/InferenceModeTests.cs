@@ -24,7 +24,7 @@ public class InferenceModeTests
 
         public override int NumClasses => (int)conv.weight!.shape[0];
         public override Tensor Logits(Tensor images) => conv.forward(images);
-        public override Dictionary<string, Tensor> ComputeLosses(Tensor images, Tensor labels) => throw new NotSupportedException();
+        public override Dictionary<string, Tensor> ComputeLosses(Segmenter.Data.TrainingBatch batch) => throw new NotSupportedException();
     }
 
     [Fact]

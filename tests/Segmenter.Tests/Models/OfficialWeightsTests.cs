@@ -141,7 +141,7 @@ public class OfficialWeightsTests(ITestOutputHelper output)
             var path = Path.Combine(dir, "final_state.safetensors");
             SafeTensors.Save(path, weights);
             // The `segment eval` / `segment predict` path: strict (every key, same shapes, nothing extra).
-            var (loaded, _) = PanopticTrainer.LoadModel(cfg, path);
+            var (loaded, _) = Segmenter.Inference.ModelLoader.LoadPanoptic(cfg, path);
             using (loaded) AssertAllEqual(loaded, weights);
             foreach (var t in weights.Values) t.Dispose();
         }
@@ -166,7 +166,7 @@ public class OfficialWeightsTests(ITestOutputHelper output)
     {
         var path = Path.Combine(DataDir, "panoptic_deeplab_R50_os32_official_format.pth");
         var cfg = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "panoptic_deeplab_r50_os32_cityscapes.yaml"));
-        var (model, _) = PanopticTrainer.LoadModel(cfg, path);
+        var (model, _) = Segmenter.Inference.ModelLoader.LoadPanoptic(cfg, path);
         using (model)
         {
             var file = PretrainedLoader.ReadTensors(path);

@@ -70,7 +70,7 @@ public class PanopticDeepLabTests
             [new PanopticGtSegment(1, 1, 0, false, false), new PanopticGtSegment(2, 2, 1, true, false)]);
         var t = PanopticTargets.Generate(gt, new PanopticTargetOptions());
         using var batch = PanopticTargetBatch.Stack([t, t]);
-        var losses = model.ComputeLosses(images, batch);
+        var losses = model.ComputeLosses(new TrainingBatch(images, batch.Semantic, batch));
         Assert.Equal(["semantic.loss_ce", "center.loss_mse", "offset.loss_l1"], losses.Keys);
         var total = losses.Values.Aggregate((a, b) => a + b);
         Assert.True(float.IsFinite(total.item<float>()));

@@ -1,3 +1,4 @@
+using Segmenter.Data;
 using Segmenter.Export;
 using Segmenter.Losses;
 using Segmenter.Models.Backbones;
@@ -42,18 +43,19 @@ public sealed class EncoderDecoder : Segmentor
     public DecodeHead? AuxiliaryHead => auxiliary_head;
     public override int NumClasses => decode_head.NumClasses;
 
-    public override Dictionary<string, Tensor> ComputeLosses(Tensor images, Tensor labels)
+    public override Dictionary<string, Tensor> ComputeLosses(TrainingBatch batch)
     {
         using var scope = NewDisposeScope();
+        var (images, labels, reduction) = (batch.Images, batch.Labels, batch.Reduction);
         long h = labels.shape[^2], w = labels.shape[^1];
         var feats = backbone.forward(images);
         var losses = new Dictionary<string, Tensor>();
         var decode = Resize(decode_head.forward(feats), h, w, decode_head.AlignCorners);
-        losses["decode.loss_ce"] = (_decodeLoss.Compute(decode, labels) * _decodeWeight).MoveToOuterDisposeScope();
+        losses["decode.loss_ce"] = (_decodeLoss.Compute(decode, labels, reduction) * _decodeWeight).MoveToOuterDisposeScope();
         if (auxiliary_head is not null)
         {
             var aux = Resize(auxiliary_head.forward(feats), h, w, auxiliary_head.AlignCorners);
-            losses["aux.loss_ce"] = (_auxLoss!.Compute(aux, labels) * _auxWeight).MoveToOuterDisposeScope();
+            losses["aux.loss_ce"] = (_auxLoss!.Compute(aux, labels, reduction) * _auxWeight).MoveToOuterDisposeScope();
         }
         return losses;
     }

@@ -3,7 +3,6 @@ using Segmenter.Export;
 using Segmenter.Losses;
 using Segmenter.Models.Backbones;
 using Segmenter.Models.Panoptic;
-using Segmenter.Export;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,7 +15,7 @@ namespace Segmenter.Models.Segmentors;
 /// normalised by the sum of its (channel-expanded) weights as the reference does, weighted 1 / 200 / 0.01 by default.
 /// Axial-DeepLab is this model on an Axial-ResNet backbone without ASPP.
 /// </summary>
-public sealed class PanopticDeepLab : nn.Module
+public sealed class PanopticDeepLab : Segmentor
 {
     private readonly Backbone backbone;
     private readonly PanopticDeepLabDecoder decoder;
@@ -37,7 +36,8 @@ public sealed class PanopticDeepLab : nn.Module
 
     public Backbone Backbone => backbone;
     public PanopticDeepLabDecoder Decoder => decoder;
-    public int NumClasses { get; }
+    public override int NumClasses { get; }
+    public override SegmentationTask Task => SegmentationTask.Panoptic;
     public double SemanticLossWeight { get; }
     public double CenterLossWeight { get; }
     public double OffsetLossWeight { get; }
@@ -80,7 +80,7 @@ public sealed class PanopticDeepLab : nn.Module
     }
 
     /// <summary>Semantic logits only (for mIoU of the semantic branch).</summary>
-    public Tensor Logits(Tensor images)
+    public override Tensor Logits(Tensor images)
     {
         var (s, c, o) = Predict(images);
         c.Dispose(); o.Dispose();
@@ -88,27 +88,34 @@ public sealed class PanopticDeepLab : nn.Module
     }
 
     /// <summary>Named, weighted loss terms: "semantic.loss_ce", "center.loss_mse", "offset.loss_l1"; their sum is the training loss.</summary>
-    public Dictionary<string, Tensor> ComputeLosses(Tensor images, PanopticTargetBatch targets)
+    public override Dictionary<string, Tensor> ComputeLosses(TrainingBatch batch)
     {
+        var targets = batch.Panoptic ?? throw new ArgumentException("a panoptic batch needs its targets (centre heatmaps, offsets, weights)", nameof(batch));
+        var r = batch.Reduction;
         using var scope = NewDisposeScope();
-        var (sem, center, offset) = Predict(images);
+        var (sem, center, offset) = Predict(batch.Images);
         var losses = new Dictionary<string, Tensor>
         {
-            ["semantic.loss_ce"] = _semanticLoss.Compute(sem, targets.Semantic, targets.SemanticWeights) * SemanticLossWeight,
-            ["center.loss_mse"] = WeightedMean((center - targets.Center).square(), targets.CenterWeights) * CenterLossWeight,
-            ["offset.loss_l1"] = WeightedMean((offset - targets.Offset).abs(), targets.OffsetWeights) * OffsetLossWeight,
+            ["semantic.loss_ce"] = _semanticLoss.Compute(sem, targets.Semantic, targets.SemanticWeights, r) * SemanticLossWeight,
+            ["center.loss_mse"] = WeightedMean((center - targets.Center).square(), targets.CenterWeights, r) * CenterLossWeight,
+            ["offset.loss_l1"] = WeightedMean((offset - targets.Offset).abs(), targets.OffsetWeights, r) * OffsetLossWeight,
         };
         foreach (var v in losses.Values) v.MoveToOuterDisposeScope();
         return losses;
     }
 
-    /// <summary>Σ(loss · w) / Σw with w [N, H, W] expanded over the loss's channels (0 · Σloss when no pixel is weighted).</summary>
-    private static Tensor WeightedMean(Tensor loss, Tensor weights)
+    /// <summary>
+    /// Σ(loss · w) / Σw with w [N, H, W] expanded over the loss's channels (0 · Σloss when no pixel is weighted); Σw
+    /// over the whole global batch when it is split over replicas.
+    /// </summary>
+    private static Tensor WeightedMean(Tensor loss, Tensor weights, Losses.ICrossReplicaReduction reduction)
     {
         var w = weights.unsqueeze(1).expand_as(loss);
         var total = w.sum();
         var weighted = (loss * w).sum();
-        return total.item<float>() > 0 ? weighted / total : weighted * 0;
+        if (reduction.Replicas == 1) return total.item<float>() > 0 ? weighted / total : weighted * 0;
+        double global = reduction.Sum(total.to_type(ScalarType.Float64).item<double>());
+        return global > 0 ? weighted / global : weighted * 0;
     }
 
     private static Tensor Upsample(Tensor x, long h, long w) =>

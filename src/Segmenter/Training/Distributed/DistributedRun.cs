@@ -17,9 +17,9 @@ namespace Segmenter.Training.Distributed;
 /// <list type="bullet">
 /// <item>data: every rank reads its own contiguous slice of each global batch (<see cref="BatchLoader.Part"/>, split as
 /// <see cref="BatchSplit.Ranges"/>); data.batch_size is the global batch, still a pure function of (seed, iteration);</item>
-/// <item>loss: each rank's mean loss is weighted by its share of the global batch's counted pixels (the counts are
-/// all-reduced first), so the all-reduced SUM of gradients is the whole-batch gradient, also with ignore pixels and
-/// uneven slices (sample shares with OHEM, as DDP); logged losses are reduced the same way;</item>
+/// <item>loss: every loss term is normalised over the global batch (Σ counted pixels or weights over the ranks, the
+/// global hard-pixel top-k of Panoptic-DeepLab; sample shares with OHEM, as DDP), so the all-reduced SUM of gradients is
+/// the whole-batch gradient, also with ignore pixels and uneven slices; logged losses are summed over the ranks;</item>
 /// <item>step: gradients are summed in one fp32 bucket and every rank takes the same optimizer step on the same
 /// numbers, so weights stay bit-identical without a broadcast; BatchNorm is synchronised across processes through the
 /// same collective when train.sync_bn is set, else rank 0's running statistics are broadcast after each step (as
@@ -99,24 +99,19 @@ public sealed class DistributedRun : IDisposable
     /// <summary>One training step on this rank's slice of the global batch; returns the global batch's loss terms and their sum.</summary>
     public Dictionary<string, double> Step(Segmentor model, IOptimizer optimizer, Batch part, Device device, bool stopRequested)
     {
-        var loss = _cfg.Model.Loss;
-        // Loss weight: this rank's share of the global batch's counted pixels (or samples with OHEM, whose pixel set depends on the batch).
-        double local = loss.Ohem is null ? CountedPixels(part, loss.IgnoreIndex, loss.ClassWeight) : part.N;
-        var counts = new[] { local, part.N };
-        _group.AllReduceSum(counts, "loss-weights");
-        double weight = counts[0] > 0 ? local / counts[0] : part.N / counts[1];
-
         Dictionary<string, double> values;
         var stepWatch = System.Diagnostics.Stopwatch.StartNew();
         using (var scope = NewDisposeScope())
         {
-            var (images, labels) = part.ToTensors(device);
+            // Every loss term divides by the global batch's normaliser (counted pixels, weights, the global top-k), so
+            // the all-reduced sum of gradients is the whole-batch gradient and the terms sum to the whole-batch loss.
+            var input = part.ToTraining(device) with { Reduction = new CollectiveReduction(_group, Rank, device) };
             optimizer.ZeroGrad();
-            var terms = model.ComputeLosses(images, labels);
+            var terms = model.ComputeLosses(input);
             var total = terms.Values.Aggregate((a, b) => a + b);
-            (total * weight).backward();
-            values = terms.ToDictionary(kv => kv.Key, kv => kv.Value.to_type(ScalarType.Float64).item<double>() * weight);
-            values["loss"] = total.to_type(ScalarType.Float64).item<double>() * weight;
+            total.backward();
+            values = terms.ToDictionary(kv => kv.Key, kv => kv.Value.to_type(ScalarType.Float64).item<double>());
+            values["loss"] = total.to_type(ScalarType.Float64).item<double>();
 
             var parameters = model.parameters().ToList();
             var bucket = GradientBucket.Flatten(parameters);
@@ -147,41 +142,8 @@ public sealed class DistributedRun : IDisposable
         return keys.Select((k, i) => (k, packed[i])).ToDictionary(x => x.k, x => x.Item2);
     }
 
-    /// <summary>Validation sharded over the ranks (image r, r+N, ... on rank r) with the areas summed: equal to a single-process run.</summary>
-    public SemanticResult Evaluate(Segmentor model, ISegmentationDataset valSet, Device device)
-    {
-        var part = SegmentationEvaluator.Evaluate(model, _cfg, new ShardedDataset(valSet, Rank, WorldSize), device);
-        var packed = PackAreas(part);
-        _group.AllReduceSum(packed, "val-areas");
-        return UnpackAreas(packed, part);
-    }
-
-    /// <summary>A result's areas and image count as one vector (exact in fp64: pixel counts stay far below 2^53), for summing over ranks.</summary>
-    public static double[] PackAreas(SemanticResult r)
-    {
-        int c = r.NumClasses;
-        var packed = new double[3 * c + 1];
-        for (int k = 0; k < c; k++)
-        {
-            packed[k] = r.AreaIntersect[k];
-            packed[c + k] = r.AreaPredLabel[k];
-            packed[2 * c + k] = r.AreaLabel[k];
-        }
-        packed[3 * c] = r.ImageCount;
-        return packed;
-    }
-
-    /// <summary>The result of summed <see cref="PackAreas"/> vectors; settings from <paramref name="like"/>.</summary>
-    public static SemanticResult UnpackAreas(double[] packed, SemanticResult like)
-    {
-        int c = like.NumClasses;
-        long[] Slice(int from) => Enumerable.Range(0, c).Select(k => (long)packed[from + k]).ToArray();
-        var intersect = Slice(0);
-        var pred = Slice(c);
-        var label = Slice(2 * c);
-        var union = Enumerable.Range(0, c).Select(k => pred[k] + label[k] - intersect[k]).ToArray();
-        return new SemanticResult(c, like.IgnoreIndex, like.ReduceZeroLabel, (int)packed[3 * c], intersect, union, pred, label);
-    }
+    /// <summary>Validation sharded over the ranks (image r, r+N, ... on rank r) with the statistics summed: equal to a single-process run.</summary>
+    public EvaluationShard EvaluationShard => new(Rank, WorldSize, (values, tag) => _group.AllReduceSum(values, tag));
 
     /// <summary>
     /// At the end of a successful run: every rank compares its parameters and buffers with rank 0's (one broadcast of
@@ -230,13 +192,4 @@ public sealed class DistributedRun : IDisposable
 
     private static List<Tensor> State(Segmentor model) =>
         model.parameters().Cast<Tensor>().Concat(model.buffers()).Where(t => t.is_floating_point()).ToList();
-
-    /// <summary>Σ class weight over the counted (not ignored) pixels of the slice: what the cross-entropy mean divides by.</summary>
-    private static double CountedPixels(Batch batch, int ignoreIndex, IReadOnlyList<double>? classWeight)
-    {
-        double s = 0;
-        foreach (long y in batch.Labels)
-            if (y != ignoreIndex && y >= 0) s += classWeight is null ? 1.0 : (y < classWeight.Count ? classWeight[(int)y] : 0.0);
-        return s;
-    }
 }

@@ -5,9 +5,8 @@ using static TorchSharp.torch;
 namespace Segmenter.Training.Parallel;
 
 /// <summary>
-/// How a batch is split over replicas (contiguous, as even as possible, the first ones one sample larger) and how
-/// much each replica's mean loss weighs, so that the sum of the replicas' weighted losses (and gradients) equals the
-/// whole-batch loss (and gradient).
+/// How a batch is split over replicas: contiguous, as even as possible, the first ones one sample larger. (Each
+/// replica's loss terms are normalised over the whole batch by the losses themselves, see ICrossReplicaReduction.)
 /// </summary>
 public static class BatchSplit
 {
@@ -28,55 +27,7 @@ public static class BatchSplit
         return ranges;
     }
 
-    /// <summary>
-    /// Weights for losses that are a (class-weighted) mean over the counted pixels (our cross-entropy): each
-    /// replica's share of the batch's total pixel weight. Exact: Σ w_r·mean_r = mean over the whole batch. With no
-    /// counted pixel at all it falls back to <see cref="SampleWeights"/>.
-    /// </summary>
-    public static double[] PixelWeights(Batch batch, IReadOnlyList<(int Start, int Count)> ranges, int ignoreIndex, IReadOnlyList<double>? classWeight)
-    {
-        long pixels = (long)batch.Height * batch.Width;
-        var sums = new double[ranges.Count];
-        for (int r = 0; r < ranges.Count; r++)
-        {
-            double s = 0;
-            var (start, count) = ranges[r];
-            var labels = batch.Labels.AsSpan((int)(start * pixels), (int)(count * pixels));
-            foreach (long y in labels)
-                if (y != ignoreIndex && y >= 0) s += classWeight is null ? 1.0 : (y < classWeight.Count ? classWeight[(int)y] : 0.0);
-            sums[r] = s;
-        }
-        double total = sums.Sum();
-        return total > 0 ? sums.Select(s => s / total).ToArray() : SampleWeights(batch.N, ranges);
-    }
-
-    /// <summary>Each replica's share of the samples (what averaging gradients over equal-sized replicas does; exact for per-sample means).</summary>
-    public static double[] SampleWeights(int batchSize, IReadOnlyList<(int Start, int Count)> ranges) =>
-        ranges.Select(r => (double)r.Count / batchSize).ToArray();
-
-    /// <summary>
-    /// The batch as CPU tensors and each replica's slice on its device. The slices of CPU replicas are views; for
-    /// CUDA the host tensors are pinned and copied without blocking.
-    /// </summary>
-    public static (Tensor Images, Tensor Labels)[] ToReplicaTensors(Batch batch, IReadOnlyList<(int Start, int Count)> ranges, IReadOnlyList<Device> devices)
-    {
-        var (images, labels) = batch.ToTensors(CPU);
-        bool anyCuda = devices.Any(d => d.type == DeviceType.CUDA);
-        if (anyCuda)
-        {
-            images = images.pin_memory();
-            labels = labels.pin_memory();
-        }
-        var result = new (Tensor, Tensor)[ranges.Count];
-        for (int r = 0; r < ranges.Count; r++)
-        {
-            var (start, count) = ranges[r];
-            var img = images.narrow(0, start, count);
-            var lab = labels.narrow(0, start, count);
-            result[r] = devices[r].type == DeviceType.CPU
-                ? (img, lab)
-                : (img.to(devices[r], non_blocking: true), lab.to(devices[r], non_blocking: true));
-        }
-        return result;
-    }
+    /// <summary>Each replica's slice of the batch on its device, with the targets its task needs.</summary>
+    public static TrainingBatch[] ToReplicaBatches(Batch batch, IReadOnlyList<(int Start, int Count)> ranges, IReadOnlyList<Device> devices) =>
+        ranges.Select((r, i) => batch.ToTraining(devices[i], r.Start, r.Count)).ToArray();
 }

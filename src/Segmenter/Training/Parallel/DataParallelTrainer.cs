@@ -20,8 +20,6 @@ public sealed record DataParallelOptions
     public LossScaler? Scaler { get; init; }
     /// <summary>Global gradient-norm clipping of the summed gradients; null = none.</summary>
     public double? GradClip { get; init; }
-    /// <summary>Loss weighting: counted pixels (exact for our cross-entropy) unless null, then samples (e.g. with OHEM).</summary>
-    public PixelWeighting? Pixels { get; init; }
     /// <summary>
     /// Benchmarking: an extra barrier before the gradient reduction, so that its time excludes waiting for the
     /// slowest replica (reported separately as <see cref="ParallelStepResult.WaitSeconds"/>).
@@ -31,9 +29,6 @@ public sealed record DataParallelOptions
     public ICollective? Collective { get; init; }
 }
 
-/// <summary>What the loss counts: the ignore index and optional class weights (model.loss).</summary>
-public sealed record PixelWeighting(int IgnoreIndex, IReadOnlyList<double>? ClassWeight);
-
 /// <summary>One data-parallel step's outcome. Times in seconds, measured on rank 0.</summary>
 public sealed record ParallelStepResult(Dictionary<string, double> Losses, bool Skipped, double StepSeconds, double ReduceSeconds, double BroadcastSeconds,
     double WaitSeconds = 0);
@@ -42,9 +37,10 @@ public sealed record ParallelStepResult(Dictionary<string, double> Losses, bool 
 /// Data-parallel training in one process: one model replica per device, the batch split across them, forward and
 /// backward on every replica concurrently (one thread each), the gradients summed across replicas through an
 /// <see cref="ICollective"/> (one flat fp32 bucket), one optimizer step on the master weights, and the parameters
-/// and buffers broadcast so that all replicas stay identical. Each replica's loss is weighted by its share of the
-/// batch's counted pixels, so the summed gradient equals the whole-batch gradient: with SyncBN (or without
-/// BatchNorm) N replicas follow the same trajectory as one replica with the whole batch.
+/// and buffers broadcast so that all replicas stay identical. Each replica's loss terms are normalised over the whole
+/// batch by the losses themselves (<see cref="CollectiveReduction"/>: counted pixels, weights, the global hard-pixel
+/// top-k), so the summed gradient equals the whole-batch gradient for every task: with SyncBN (or without BatchNorm)
+/// N replicas follow the same trajectory as one replica with the whole batch.
 /// The master is the model the optimizer, evaluation and checkpoints see. In fp32 it is replica 0 itself; with
 /// mixed precision the replicas are bf16/fp16 working copies and the master stays fp32.
 /// </summary>
@@ -144,30 +140,27 @@ public sealed class DataParallelTrainer : IDisposable
         var watch = Stopwatch.StartNew();
         int n = _replicas.Count;
         var ranges = BatchSplit.Ranges(batch.N, n);
-        var weights = _options.Pixels is { } px
-            ? BatchSplit.PixelWeights(batch, ranges, px.IgnoreIndex, px.ClassWeight)
-            : BatchSplit.SampleWeights(batch.N, ranges);
         var losses = new Dictionary<string, double>[n];
         double reduceSeconds = 0, broadcastSeconds = 0, waitSeconds = 0;
         bool finite = true;
         double scale = _options.Scaler?.Scale ?? 1.0;
 
         using var scope = NewDisposeScope();
-        var inputs = BatchSplit.ToReplicaTensors(batch, ranges, _devices);
+        var inputs = BatchSplit.ToReplicaBatches(batch, ranges, _devices);
         try
         {
             ReplicaThreads.Run(n, rank =>
             {
                 using var rankScope = NewDisposeScope();
                 var replica = _replicas[rank];
-                var (images, labels) = inputs[rank];
-                if (_options.WorkingType is { } wt) images = images.to_type(wt);
+                var input = inputs[rank] with { Reduction = new CollectiveReduction(_collective, rank, _devices[rank]) };
+                if (_options.WorkingType is { } wt) input = input with { Images = input.Images.to_type(wt) };
                 ZeroGrads(_params[rank]);
-                var terms = replica.ComputeLosses(images, labels);
+                var terms = replica.ComputeLosses(input);
                 var total = terms.Values.Aggregate((a, b) => a + b);
-                (total * (weights[rank] * scale)).backward();
-                var values = terms.ToDictionary(kv => kv.Key, kv => kv.Value.to_type(ScalarType.Float64).item<double>() * weights[rank]);
-                values["loss"] = total.to_type(ScalarType.Float64).item<double>() * weights[rank];
+                (scale == 1.0 ? total : total * scale).backward();
+                var values = terms.ToDictionary(kv => kv.Key, kv => kv.Value.to_type(ScalarType.Float64).item<double>());
+                values["loss"] = total.to_type(ScalarType.Float64).item<double>();
                 losses[rank] = values;
 
                 if (_options.SeparateWaitTime)

@@ -19,20 +19,17 @@ public static class ParallelStep
         bool benchmark = false)
     {
         if (!Needed(cfg, devices)) return null;
-        var loss = cfg.Model.Loss;
         var options = new DataParallelOptions
         {
             SyncBatchNorm = cfg.Train.SyncBn,
             WorkingType = LossScaler.WorkingType(cfg.Train.Amp),
             Scaler = LossScaler.For(cfg.Train.Amp),
             GradClip = cfg.Optimizer.GradClip,
-            // OHEM keeps a batch-dependent pixel set: weight replicas by samples (as DDP's gradient averaging does).
-            Pixels = loss.Ohem is null ? new PixelWeighting(loss.IgnoreIndex, loss.ClassWeight) : null,
             SeparateWaitTime = benchmark,
         };
         Log.Information("Data-parallel step: {Replicas} replicas on {Devices}, BatchNorm {Bn}, precision {Amp}",
             devices.Count, string.Join(",", devices.Select(d => d.ToString())), cfg.Train.SyncBn ? "synchronised" : "per replica",
             cfg.Train.Amp == "none" ? "fp32" : $"{cfg.Train.Amp} working copy, fp32 master");
-        return new DataParallelTrainer(master, () => ModelFactory.Create(cfg.Model), devices, optimizer, options);
+        return new DataParallelTrainer(master, () => ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg)), devices, optimizer, options);
     }
 }

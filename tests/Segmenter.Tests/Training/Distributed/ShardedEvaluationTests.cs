@@ -36,9 +36,9 @@ public sealed class ShardedEvaluationTests
         foreach (int world in new[] { 2, 3 })
         {
             var parts = Enumerable.Range(0, world).Select(r => SegmentationEvaluator.Evaluate(model, cfg, new ShardedDataset(valSet, r, world), torch.CPU)).ToList();
-            var sum = new double[DistributedRun.PackAreas(whole).Length];
-            foreach (var p in parts) { var v = DistributedRun.PackAreas(p); for (int i = 0; i < sum.Length; i++) sum[i] += v[i]; }
-            var merged = DistributedRun.UnpackAreas(sum, whole);
+            var sum = new double[whole.PackAreas().Length];
+            foreach (var p in parts) { var v = p.PackAreas(); for (int i = 0; i < sum.Length; i++) sum[i] += v[i]; }
+            var merged = SemanticResult.UnpackAreas(sum, whole);
             Assert.Equal(whole.AreaIntersect, merged.AreaIntersect);
             Assert.Equal(whole.AreaUnion, merged.AreaUnion);
             Assert.Equal(whole.AreaLabel, merged.AreaLabel);

@@ -34,7 +34,7 @@ public sealed class DataParallelEquivalenceTests
         using var optSingle = OptimizerFactory.Create(ParallelTestKit.Sgd, single);
         using var optParallel = OptimizerFactory.Create(ParallelTestKit.Sgd, master);
         using var dp = new DataParallelTrainer(master, () => new TinySegmentor(batchNorm), Enumerable.Repeat(CPU, replicas).ToList(), optParallel,
-            new DataParallelOptions { SyncBatchNorm = batchNorm, Pixels = new PixelWeighting(255, null) });
+            new DataParallelOptions { SyncBatchNorm = batchNorm });
 
         for (int s = 0; s < Steps; s++)
         {
@@ -62,7 +62,7 @@ public sealed class DataParallelEquivalenceTests
         master.train();
         using var opt = OptimizerFactory.Create(ParallelTestKit.Sgd, master);
         using var dp = new DataParallelTrainer(master, () => new TinySegmentor(true), [CPU, CPU], opt,
-            new DataParallelOptions { Pixels = new PixelWeighting(255, null) });
+            new DataParallelOptions());
         for (int s = 0; s < 3; s++) Assert.True(double.IsFinite(dp.Step(ParallelTestKit.RandomBatch(4, 8, 8, 3, s)).Losses["loss"]));
         Assert.Equal(0.0, ParallelTestKit.MaxDiff(master, dp.Replicas[1], out _));
     }
@@ -88,7 +88,7 @@ public sealed class DataParallelEquivalenceTests
         using var optSingle = OptimizerFactory.Create(optCfg, single);
         using var optParallel = OptimizerFactory.Create(optCfg, master);
         using var dp = new DataParallelTrainer(master, () => ModelFactory.Create(cfg), [CPU, CPU], optParallel,
-            new DataParallelOptions { SyncBatchNorm = true, Pixels = new PixelWeighting(255, null) });
+            new DataParallelOptions { SyncBatchNorm = true });
         for (int s = 0; s < 2; s++)
         {
             var batch = ParallelTestKit.RandomBatch(4, 32, 32, 3, seed: 40 + s);

@@ -67,7 +67,7 @@ public sealed class LossScalerTests
         using var opt = OptimizerFactory.Create(ParallelTestKit.Sgd, master);
         var scaler = new LossScaler(initScale: 1e38, growthInterval: 1000);
         using var dp = new DataParallelTrainer(master, () => new TinySegmentor(false), [CPU], opt,
-            new DataParallelOptions { WorkingType = ScalarType.Float16, Scaler = scaler, Pixels = new PixelWeighting(255, null) });
+            new DataParallelOptions { WorkingType = ScalarType.Float16, Scaler = scaler });
         var before = ParallelTestKit.State(master);
         var result = dp.Step(ParallelTestKit.RandomBatch(2, 8, 8, 3, 1));
         Assert.True(result.Skipped);
@@ -85,7 +85,7 @@ public sealed class LossScalerTests
         master.train();
         using var opt = OptimizerFactory.Create(ParallelTestKit.Sgd with { Lr = 0.1 }, master);
         using var dp = new DataParallelTrainer(master, () => new TinySegmentor(true), [CPU, CPU], opt,
-            new DataParallelOptions { WorkingType = ScalarType.BFloat16, SyncBatchNorm = true, Pixels = new PixelWeighting(255, null) });
+            new DataParallelOptions { WorkingType = ScalarType.BFloat16, SyncBatchNorm = true });
         var batch = ParallelTestKit.RandomBatch(4, 8, 8, 3, 2);
         double first = dp.Step(batch).Losses["loss"], last = first;
         for (int s = 0; s < 5; s++) last = dp.Step(batch).Losses["loss"];

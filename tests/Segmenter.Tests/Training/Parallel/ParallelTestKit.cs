@@ -47,8 +47,8 @@ internal sealed class TinySegmentor : Segmentor
         return conv_seg.forward(nn.functional.relu(y));
     }
 
-    public override Dictionary<string, Tensor> ComputeLosses(Tensor images, Tensor labels) =>
-        new() { ["decode.loss_ce"] = _loss.Compute(Logits(images), labels) };
+    public override Dictionary<string, Tensor> ComputeLosses(TrainingBatch batch) =>
+        new() { ["decode.loss_ce"] = _loss.Compute(Logits(batch.Images), batch.Labels, batch.Reduction) };
 }
 
 internal static class ParallelTestKit
