@@ -56,6 +56,7 @@ public static class ConfigValidator
         if (ax.Span is { } span) check.That("model.backbone.axial.span", span >= 1 && span % 2 == 1, span, "null (global) or an odd integer, e.g. 65");
 
         var pan = m.Panoptic;
+        check.That("model.panoptic.aspp_dropout", pan.AsppDropout is >= 0 and < 1, pan.AsppDropout, "a probability in [0, 1), 0.5 by default");
         check.That("model.panoptic.atrous_rates", pan.AtrousRates.Count == 3 && pan.AtrousRates.All(r => r >= 1), Show(pan.AtrousRates), "three integers >= 1, e.g. [6, 12, 18]");
         check.That("model.panoptic.feature_index", pan.FeatureIndex is >= 0 and <= 3, pan.FeatureIndex, "0..3 (layer1..layer4)");
         check.That("model.panoptic.low_level_index", pan.LowLevelIndex.All(i => i is >= 0 and <= 3), Show(pan.LowLevelIndex), "stage indices 0..3, top-down, e.g. [1, 0]");

@@ -137,6 +137,8 @@ public sealed record PanopticConfig
     public int InstanceAsppChannels { get; init; } = 256;
     /// <summary>Width of the centre/offset heads' 5x5 conv (bowenc0221 INSTANCE.HEAD_CHANNELS: 32 in the released R50-os32 model); null = instance_decoder_channels.</summary>
     public int? InstanceHeadChannels { get; init; }
+    /// <summary>Dropout after the ASPP projection of both decoders (the reference's 0.5; 0 makes a split batch exactly equal a whole one).</summary>
+    public double AsppDropout { get; init; } = 0.5;
     /// <summary>Hard-pixel bootstrapping: the semantic loss averages the largest this-fraction of pixel losses.</summary>
     public double TopKPercent { get; init; } = 0.2;
     public double SemanticLossWeight { get; init; } = 1.0;

@@ -46,6 +46,7 @@ public static class ModelFactory
             DecoderChannels = p.DecoderChannels,
             AtrousRates = p.AtrousRates,
             UseAspp = p.UseAspp,
+            AsppDropout = p.AsppDropout,
             InstanceLowLevelChannelsProject = p.InstanceLowLevelChannelsProject,
             InstanceDecoderChannels = p.InstanceDecoderChannels,
             InstanceAsppChannels = p.InstanceAsppChannels,

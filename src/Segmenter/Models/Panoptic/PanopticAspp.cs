@@ -8,14 +8,14 @@ namespace Segmenter.Models.Panoptic;
 /// <summary>
 /// bowenc0221 ASPP: `convs.0` 1x1, `convs.1..3` 3x3 dilated (each conv+BN+ReLU), `convs.4` image pooling
 /// (`aspp_pooling` = [global avg pool, 1x1 conv, ReLU], no BN, broadcast back with align_corners=True), then
-/// `project` = [1x1 conv 5C→C, BN, ReLU, Dropout 0.5].
+/// `project` = [1x1 conv 5C→C, BN, ReLU, Dropout 0.5 (model.panoptic.aspp_dropout)].
 /// </summary>
 public sealed class PanopticAspp : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> convs;
     private readonly Sequential project;
 
-    public PanopticAspp(int inChannels, int outChannels, IReadOnlyList<int> atrousRates, double bnMomentum, double bnEps) : base("ASPP")
+    public PanopticAspp(int inChannels, int outChannels, IReadOnlyList<int> atrousRates, double bnMomentum, double bnEps, double dropout = 0.5) : base("ASPP")
     {
         if (atrousRates.Count != 3)
             throw new SegmenterException($"ASPP needs 3 atrous rates, got {atrousRates.Count}", "model.panoptic.atrous_rates", "use e.g. [6, 12, 18] at output stride 16");
@@ -26,7 +26,7 @@ public sealed class PanopticAspp : nn.Module<Tensor, Tensor>, IOnnxExportable
                 BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU()));
         convs.Add(new AsppPooling(inChannels, outChannels));
         project = nn.Sequential(Conv2dLayer.Create(5 * outChannels, outChannels, 1, bias: false),
-            BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU(), nn.Dropout(0.5));
+            BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU(), nn.Dropout(dropout));
         RegisterComponents();
     }
 

@@ -19,10 +19,10 @@ public sealed class PanopticDeepLabDecoder : nn.Module<Tensor[], Dictionary<stri
     public PanopticDeepLabDecoder(PanopticDecoderSpec s) : base(nameof(PanopticDeepLabDecoder))
     {
         semantic_decoder = new SinglePanopticDeepLabDecoder(s.InChannels, s.FeatureIndex, s.LowLevelChannels, s.LowLevelIndex,
-            s.LowLevelChannelsProject, s.DecoderChannels, s.AtrousRates, s.DecoderChannels, s.UseAspp, s.BnMomentum, s.BnEps);
+            s.LowLevelChannelsProject, s.DecoderChannels, s.AtrousRates, s.DecoderChannels, s.UseAspp, s.BnMomentum, s.BnEps, s.AsppDropout);
         semantic_head = new SinglePanopticDeepLabHead(s.DecoderChannels, s.DecoderChannels, [("semantic", s.NumClasses)], s.BnMomentum, s.BnEps);
         instance_decoder = new SinglePanopticDeepLabDecoder(s.InChannels, s.FeatureIndex, s.LowLevelChannels, s.LowLevelIndex,
-            s.InstanceLowLevelChannelsProject, s.InstanceDecoderChannels, s.AtrousRates, s.InstanceAsppChannels, s.UseAspp, s.BnMomentum, s.BnEps);
+            s.InstanceLowLevelChannelsProject, s.InstanceDecoderChannels, s.AtrousRates, s.InstanceAsppChannels, s.UseAspp, s.BnMomentum, s.BnEps, s.AsppDropout);
         instance_head = new SinglePanopticDeepLabHead(s.InstanceDecoderChannels, s.InstanceHeadChannels ?? s.InstanceDecoderChannels,
             [("center", 1), ("offset", 2)], s.BnMomentum, s.BnEps);
         RegisterComponents();
@@ -59,6 +59,7 @@ public sealed record PanopticDecoderSpec
     public int DecoderChannels { get; init; } = 256;
     public IReadOnlyList<int> AtrousRates { get; init; } = [6, 12, 18];
     public bool UseAspp { get; init; } = true;
+    public double AsppDropout { get; init; } = 0.5;
     public IReadOnlyList<int> InstanceLowLevelChannelsProject { get; init; } = [32, 16];
     public int InstanceDecoderChannels { get; init; } = 128;
     public int InstanceAsppChannels { get; init; } = 256;

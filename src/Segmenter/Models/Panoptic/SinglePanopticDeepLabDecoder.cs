@@ -22,14 +22,14 @@ public sealed class SinglePanopticDeepLabDecoder : nn.Module<Tensor[], Tensor>
     /// <param name="lowLevelChannels">Channels of the low-level features, top-down (res3 then res2).</param>
     public SinglePanopticDeepLabDecoder(int inChannels, int featureIndex, IReadOnlyList<int> lowLevelChannels, IReadOnlyList<int> lowLevelIndex,
         IReadOnlyList<int> lowLevelChannelsProject, int decoderChannels, IReadOnlyList<int> atrousRates, int asppChannels, bool useAspp,
-        double bnMomentum, double bnEps) : base(nameof(SinglePanopticDeepLabDecoder))
+        double bnMomentum, double bnEps, double asppDropout = 0.5) : base(nameof(SinglePanopticDeepLabDecoder))
     {
         if (lowLevelChannels.Count != lowLevelIndex.Count || lowLevelChannels.Count != lowLevelChannelsProject.Count)
             throw new SegmenterException("low-level indices and projection widths differ in length", "model.panoptic.low_level_index",
                 "give one projection width per low-level feature");
         _featureIndex = featureIndex;
         _lowLevelIndex = lowLevelIndex.ToArray();
-        aspp = useAspp ? new PanopticAspp(inChannels, asppChannels, atrousRates, bnMomentum, bnEps)
+        aspp = useAspp ? new PanopticAspp(inChannels, asppChannels, atrousRates, bnMomentum, bnEps, asppDropout)
             : PanopticConvs.Conv1x1BnRelu(inChannels, asppChannels, bnMomentum, bnEps);
         project = new ModuleList<Sequential>();
         fuse = new ModuleList<Sequential>();

@@ -81,6 +81,58 @@ public sealed class MpiTrainingTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// The small Panoptic-DeepLab under `mpirun -np 2` through the same loop: the loader's workers build each rank's
+    /// targets, the semantic loss takes the global hard-pixel top-k, the centre/offset losses divide by the global
+    /// weights, validation is sharded and its PQ totals summed. Losses, weights and PQ equal one process with the whole
+    /// batch (dropout off: masks cannot match a split batch; a small SGD step, see PanopticDataParallelTests; one torch
+    /// thread everywhere: with 2 threads in the single process a near-constant BatchNorm channel's weight parts by 7e-5).
+    /// </summary>
+    [Fact]
+    public void PanopticRanksTrainLikeOneProcessWithTheWholeBatch()
+    {
+        if (!MpiRunner.Available) { output.WriteLine(MpiRunner.Missing); return; }
+        var data = Segmenter.Data.Synth.PanopticSynth.Generate(TestPaths.NewTempDir("mpi_pan_data"), "cityscapes-panoptic", count: 8, size: 64, seed: 5).Root;
+        string config = Path.Combine(TestPaths.Configs, "smoke_panoptic.yaml");
+        string[] Pan(string workDir) =>
+        [
+            $"data.root={data}", $"train.work_dir={workDir}", "schedule.max_iters=3", "schedule.warmup_iters=0", "data.batch_size=4",
+            "data.num_workers=1", "train.val_interval=3", "train.checkpoint_interval=0", "train.log_interval=1", "train.sync_bn=true",
+            "model.panoptic.aspp_dropout=0", "train.threads=1", "optimizer.type=sgd", "optimizer.lr=0.0002", "optimizer.momentum=0.9", "optimizer.weight_decay=0.001",
+            "data.train_pipeline.scale=[64, 32]", "data.train_pipeline.crop_size=[32, 48]",
+        ];
+        var singleDir = TestPaths.NewTempDir("mpi_pan_single");
+        var cfg = ConfigLoader.Load(config, Pan(singleDir));
+        var single = Trainer.Run(cfg, new TrainOptions { ConfigYaml = ConfigWriter.ToYaml(cfg) });
+
+        var mpiDir = TestPaths.NewTempDir("mpi_pan_ranks");
+        var r = MpiRunner.Run(2, ["train", "--config", config, "--dist-backend", "mpi", "--cfg-options", .. Pan(mpiDir)], timeoutSeconds: 400);
+        output.WriteLine(r.All);
+        Assert.Equal(0, r.Exit);
+        Assert.Contains("All 2 ranks hold bit-identical weights", r.All);
+
+        var expected = Losses(Path.Combine(singleDir, "metrics.jsonl"));
+        var got = Losses(Path.Combine(mpiDir, "metrics.jsonl"));
+        Assert.Equal(3, got.Count);
+        for (int i = 0; i < got.Count; i++)
+            Assert.True(Math.Abs(got[i] - expected[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"iter {i + 1}: loss {got[i]} with 2 ranks vs {expected[i]}");
+        double Pq(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Last(e => e.TryGetProperty("PQ", out _)).GetProperty("PQ").GetDouble();
+        Assert.Equal(Pq(singleDir), Pq(mpiDir), 6);
+
+        using var a = Checkpointer.Load(single.LastCheckpoint!);
+        using var b = Checkpointer.Load(Path.Combine(mpiDir, "iter_00000003.ckpt"));
+        double worst = 0; string at = "";
+        foreach (var (key, value) in a.Model)
+        {
+            if (key.Contains("running_") || key.Contains("num_batches")) continue;
+            var d = (value.to(torch.ScalarType.Float64) - b.Model[key].to(torch.ScalarType.Float64)).abs().max().item<double>();
+            if (d > worst) (worst, at) = (d, key);
+        }
+        output.WriteLine($"weights: max abs diff {worst} at {at}");
+        Assert.True(worst <= 1e-5, $"weights: max abs diff {worst} at {at}");
+    }
+
+    /// <summary>
     /// Both ranks SIGKILLed after the checkpoint of iteration 2 (a lost node), then `--resume auto` under the same world
     /// size: the final weights are bit-identical to the uninterrupted run.
     /// </summary>
