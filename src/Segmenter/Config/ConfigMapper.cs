@@ -44,6 +44,13 @@ internal static class ConfigMapper
         }
         if (ConfigSchema.IsRecord(valueType))
             return MapRecord(node, valueType, current, path);
+        if (valueType == typeof(SizePair))
+        {
+            if (node is not ConfigList { Items.Count: 2 } pair) throw WrongType(node, path, type);
+            var first = (int)MapValue(pair.Items[0], typeof(int), allowsNull: false, current: null, $"{path}.0")!;
+            var second = (int)MapValue(pair.Items[1], typeof(int), allowsNull: false, current: null, $"{path}.1")!;
+            return new SizePair(first, second);
+        }
 
         if (node is not ConfigScalar scalar) throw WrongType(node, path, type);
         if (valueType == typeof(string)) return scalar.Value;
@@ -105,7 +112,7 @@ internal static class ConfigMapper
         {
             ConfigScalar { IsNull: true } => "null",
             ConfigScalar s => s.Quoted ? $"the string '{s.Value}'" : $"'{s.Value}'",
-            ConfigList => "a list",
+            ConfigList l => $"a list of {l.Items.Count} item{(l.Items.Count == 1 ? "" : "s")}",
             _ => "a mapping",
         };
         var expected = ConfigSchema.Describe(type);

@@ -31,6 +31,9 @@ internal static class ConfigSchema
     /// <summary>A config record: a class (not string, not list) whose public properties are the keys.</summary>
     public static bool IsRecord(Type type) => type.IsClass && type != typeof(string) && ListElement(type) is null;
 
+    /// <summary>The type of the items a YAML list of this type holds (List&lt;T&gt;: T, <see cref="SizePair"/>: int), or null.</summary>
+    public static Type? ItemType(Type type) => type == typeof(SizePair) ? typeof(int) : ListElement(type);
+
     /// <summary>The element type of List&lt;T&gt;, or null for any other type.</summary>
     public static Type? ListElement(Type type) =>
         type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0] : null;
@@ -93,6 +96,7 @@ internal static class ConfigSchema
         if (type == typeof(double)) return "a number";
         if (type == typeof(bool)) return "true or false";
         if (type == typeof(string)) return "a string";
+        if (type == typeof(SizePair)) return "two integers [h, w]";
         if (ListElement(type) is { } element) return $"a list of {Plural(Describe(element))}";
         return "a mapping";
     }

@@ -91,7 +91,7 @@ public static class ConfigValidator
         check.That("model.decode_head.dropout", d.Dropout is >= 0 and < 1, d.Dropout, "a number in [0, 1)");
         check.That("model.decode_head.loss_weight", d.LossWeight >= 0, d.LossWeight, "a number >= 0");
         check.That("model.decode_head.isa_channels", d.IsaChannels >= 1, d.IsaChannels, "an integer >= 1, e.g. 256");
-        CheckPair(check, "model.decode_head.down_factor", d.DownFactor, "[P_h, P_w] local block size, e.g. [8, 8]");
+        CheckPositive(check, "model.decode_head.down_factor", d.DownFactor, "[P_h, P_w] local block size, e.g. [8, 8]");
 
         if (m.AuxHead is { } a)
         {
@@ -137,7 +137,7 @@ public static class ConfigValidator
         CheckPair(check, "data.train_pipeline.scale", tp.Scale, "[long side, short side], e.g. [2048, 512]");
         check.That("data.train_pipeline.ratio_range", tp.RatioRange.Count == 2 && tp.RatioRange[0] > 0 && tp.RatioRange[0] <= tp.RatioRange[1],
             Show(tp.RatioRange), "[min, max] with 0 < min <= max, e.g. [0.5, 2.0]");
-        CheckPair(check, "data.train_pipeline.crop_size", tp.CropSize, "[height, width], e.g. [512, 512]");
+        CheckPositive(check, "data.train_pipeline.crop_size", tp.CropSize, "[height, width], e.g. [512, 512]");
         check.That("data.train_pipeline.cat_max_ratio", tp.CatMaxRatio is > 0 and <= 1, tp.CatMaxRatio, "a number in (0, 1] (1 = no check)");
         check.That("data.train_pipeline.flip_prob", tp.FlipProb is >= 0 and <= 1, tp.FlipProb, "a number in [0, 1]");
         if (data.TestPipeline.Scale is { } testScale)
@@ -196,12 +196,12 @@ public static class ConfigValidator
 
         var test = config.Test;
         check.OneOf("test.mode", test.Mode, TestModes);
-        CheckPair(check, "test.crop_size", test.CropSize, "[height, width], e.g. [512, 512]");
-        CheckPair(check, "test.stride", test.Stride, "[height, width], e.g. [341, 341]");
+        CheckPositive(check, "test.crop_size", test.CropSize, "[height, width], e.g. [512, 512]");
+        CheckPositive(check, "test.stride", test.Stride, "[height, width], e.g. [341, 341]");
         check.That("test.scales", test.Scales.Count >= 1 && test.Scales.All(r => r > 0 && double.IsFinite(r)), Show(test.Scales),
             "a non-empty list of ratios > 0, e.g. [1.0] or [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]");
         if (test.Mode == "slide")
-            check.That("test.stride", test.Stride[0] <= test.CropSize[0] && test.Stride[1] <= test.CropSize[1], Show(test.Stride),
+            check.That("test.stride", test.Stride.H <= test.CropSize.H && test.Stride.W <= test.CropSize.W, test.Stride,
                 $"at most test.crop_size ({Show(test.CropSize)}) in each direction so windows cover the image");
     }
 
@@ -220,6 +220,9 @@ public static class ConfigValidator
             check.That($"{at}.seg_suffix", p.SegSuffix.Length > 0, "''", "a file suffix, e.g. .png");
         }
     }
+
+    private static void CheckPositive(Checker check, string key, SizePair pair, string expected) =>
+        check.That(key, pair.H >= 1 && pair.W >= 1, pair, $"two integers >= 1: {expected}");
 
     private static void CheckPair(Checker check, string key, List<int> pair, string expected) =>
         check.That(key, pair.Count == 2 && pair.All(v => v >= 1), Show(pair), $"two integers >= 1: {expected}");

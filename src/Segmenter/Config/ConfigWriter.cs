@@ -38,6 +38,7 @@ public static partial class ConfigWriter
         bool b => new ConfigScalar(b ? "true" : "false", quoted: false, location),
         int i => new ConfigScalar(i.ToString(CultureInfo.InvariantCulture), quoted: false, location),
         double d => new ConfigScalar(FormatDouble(d), quoted: false, location),
+        SizePair p => new ConfigList(location, [ValueToNode(p.H, location), ValueToNode(p.W, location)]),
         IList list => new ConfigList(location, list.Cast<object?>().Select(v => ValueToNode(v, location))),
         _ => ToTree(value, location),
     };

@@ -96,7 +96,7 @@ public sealed record DecodeHeadConfig
     /// <summary>ISA only: key/query width of the two attentions (mmseg isa_channels 256).</summary>
     public int IsaChannels { get; init; } = 256;
     /// <summary>ISA only: local block size [P_h, P_w] of the interlacing (mmseg down_factor (8, 8)).</summary>
-    public List<int> DownFactor { get; init; } = [8, 8];
+    public SizePair DownFactor { get; init; } = new(8, 8);
 }
 
 public sealed record AuxHeadConfig
@@ -223,7 +223,7 @@ public sealed record TrainPipelineConfig
     public List<int> Scale { get; init; } = [2048, 512];
     public List<double> RatioRange { get; init; } = [0.5, 2.0];
     /// <summary>[height, width]</summary>
-    public List<int> CropSize { get; init; } = [512, 512];
+    public SizePair CropSize { get; init; } = new(512, 512);
     public double CatMaxRatio { get; init; } = 0.75;
     public double FlipProb { get; init; } = 0.5;
     public bool PhotoMetricDistortion { get; init; } = true;
@@ -320,8 +320,10 @@ public sealed record TestConfig
 {
     /// <summary>whole | slide</summary>
     public string Mode { get; init; } = "whole";
-    public List<int> CropSize { get; init; } = [512, 512];
-    public List<int> Stride { get; init; } = [341, 341];
+    /// <summary>Slide window [height, width].</summary>
+    public SizePair CropSize { get; init; } = new(512, 512);
+    /// <summary>Slide step [height, width], at most crop_size.</summary>
+    public SizePair Stride { get; init; } = new(341, 341);
     /// <summary>
     /// Test-time scales (ratios of the test_pipeline size); [1.0] = single scale. With more than one scale or flip,
     /// softmax probabilities at the original size are averaged over all (scale, flip) passes, as mmseg aug_test.

@@ -93,7 +93,7 @@ public static class ModelFactory
                 h.C1Channels > 0 ? StageChannels(backbone, h.C1InIndex, "model.decode_head.c1_in_index") : 0, h.C1InIndex, h.C1Channels,
                 cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps),
             "fcn" => new FcnHead(inChannels, h.InIndex, h.Channels, 2, true, cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps),
-            "isa" => new IsaDecodeHead(inChannels, h.InIndex, h.Channels, h.IsaChannels, DownFactor(h.DownFactor), cfg.NumClasses,
+            "isa" => new IsaDecodeHead(inChannels, h.InIndex, h.Channels, h.IsaChannels, h.DownFactor, cfg.NumClasses,
                 h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps),
             _ => throw new SegmenterException($"unknown decode head type '{h.Type}'", "model.decode_head.type", "use deeplabv3plus, fcn or isa"),
         };
@@ -128,12 +128,8 @@ public static class ModelFactory
             aux, aux is null ? null : CreateLoss(cfg.Loss, withOhem: false), cfg.AuxHead?.LossWeight ?? 0);
     }
 
-    private static (int H, int W) DownFactor(List<int> f) =>
-        f.Count == 2 ? (f[0], f[1])
-            : throw new SegmenterException($"down_factor has {f.Count} values", "model.decode_head.down_factor", "use [P_h, P_w], e.g. [8, 8]");
-
     /// <summary>The largest input side implied by the data config (the larger crop side), for <see cref="Create"/>'s inputSize.</summary>
-    public static int InputSizeOf(ExperimentConfig cfg) => cfg.Data.TrainPipeline.CropSize.Count > 0 ? cfg.Data.TrainPipeline.CropSize.Max() : 0;
+    public static int InputSizeOf(ExperimentConfig cfg) => cfg.Data.TrainPipeline.CropSize.Max;
 
     private static int StageChannels(Backbone backbone, int index, string key) =>
         index >= 0 && index < backbone.OutChannels.Count ? backbone.OutChannels[index]
