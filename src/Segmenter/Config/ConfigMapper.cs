@@ -22,7 +22,27 @@ internal static class ConfigMapper
             var current = property.Property.GetValue(target);
             property.Property.SetValue(target, MapValue(entry.Value, property.Type, property.AllowsNull, current, keyPath));
         }
+        CheckTypeSpecificKeys(map, type, target, path);
         return target;
+    }
+
+    /// <summary>
+    /// A key that only some types read (decode_head.isa_channels, model.panoptic, backbone.axial, ...) may be set only
+    /// when the chosen type reads it; the default tree's copies (location &lt;defaults&gt;) are ignored. An unknown type is
+    /// left to the validator, which names it with a "did you mean".
+    /// </summary>
+    private static void CheckTypeSpecificKeys(ConfigMap map, Type type, object target, string path)
+    {
+        if (ConfigSchema.TypedSection(type) is not { } section || ConfigSchema.TypeOf(target) is not { } chosen || !section.Names.Contains(chosen))
+            return;
+        foreach (var entry in map.Entries)
+        {
+            if (entry.KeyLocation == ConfigLocation.Default || section.Reads(chosen, entry.Key)) continue;
+            var keyPath = Join(path, entry.Key);
+            var readers = section.TypesReading(entry.Key);
+            throw new SegmenterException($"'{keyPath}' is not read by {section.TypeKey} '{chosen}'", entry.KeyLocation.ToString(),
+                $"remove it, or set {section.TypeKey} to {string.Join(" or ", readers)} (the types that read it)");
+        }
     }
 
     private static object? MapValue(ConfigNode node, Type type, bool allowsNull, object? current, string path)

@@ -1,26 +1,23 @@
 using System.Globalization;
+using Segmenter.Models;
 
 namespace Segmenter.Config;
 
 /// <summary>
 /// Checks the values a config may hold (choices, ranges, list lengths, cross-key agreement) once, at load, so a
 /// bad value fails before any data is read or any weight is built. Errors name the key and the allowed values.
+/// The allowed `type` values of model parts are the names in <see cref="ModelRegistry"/>, nothing listed here.
 /// </summary>
 public static class ConfigValidator
 {
     public static readonly IReadOnlyList<int> Depths = [18, 34, 50, 101];
     public static readonly IReadOnlyList<int> OutputStrides = [8, 16, 32];
-    public static readonly IReadOnlyList<string> SegmentorTypes = ["encoder_decoder", "panoptic_deeplab"];
-    public static readonly IReadOnlyList<string> BackboneTypes = ["resnet", "axial_resnet"];
     public static readonly IReadOnlyList<string> AxialWidths = ["s", "m", "l"];
     /// <summary>Axial-ResNet depths: 50 ([3, 4, 6, 3] blocks) and 26 ([1, 2, 4, 1], the released axial26s).</summary>
     public static readonly IReadOnlyList<int> AxialDepths = [26, 50];
     public static readonly IReadOnlyList<string> AxialStems = ["inception", "conv7"];
     public static readonly IReadOnlyList<string> AttentionTypes = ["none", "psa"];
     public static readonly IReadOnlyList<string> AttentionLayouts = ["parallel", "sequential"];
-    public static readonly IReadOnlyList<string> DecodeHeadTypes = ["deeplabv3plus", "fcn", "isa"];
-    public static readonly IReadOnlyList<string> AuxHeadTypes = ["fcn"];
-    public static readonly IReadOnlyList<string> LossTypes = ["cross_entropy"];
     public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder", "cityscapes", "coco_panoptic", "cityscapes_panoptic"];
     public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
@@ -33,13 +30,13 @@ public static class ConfigValidator
     {
         var check = new Checker(source);
         var m = config.Model;
-        check.OneOf("model.type", m.Type, SegmentorTypes);
+        check.OneOf("model.type", m.Type, ModelRegistry.Segmentors.Names);
         check.That("model.num_classes", m.NumClasses >= 1, m.NumClasses, "an integer >= 1");
         check.That("model.bn_momentum", m.BnMomentum is > 0 and <= 1, m.BnMomentum, "a number in (0, 1] (PyTorch convention: 0.1)");
         check.That("model.bn_eps", m.BnEps > 0, m.BnEps, "a number > 0");
 
         var b = m.Backbone;
-        check.OneOf("model.backbone.type", b.Type, BackboneTypes);
+        check.OneOf("model.backbone.type", b.Type, ModelRegistry.Backbones.Names);
         check.OneOf("model.backbone.depth", b.Depth, b.Type == "axial_resnet" ? AxialDepths : Depths);
         check.OneOf("model.backbone.output_stride", b.OutputStride, OutputStrides);
         if (b.MultiGrid is { } grid)
@@ -82,7 +79,7 @@ public static class ConfigValidator
         check.That("model.panoptic.label_divisor", pan.LabelDivisor >= 2, pan.LabelDivisor, "an integer above the most instances of one class in an image, e.g. 1000");
 
         var d = m.DecodeHead;
-        check.OneOf("model.decode_head.type", d.Type, DecodeHeadTypes);
+        check.OneOf("model.decode_head.type", d.Type, ModelRegistry.DecodeHeads.Names);
         check.That("model.decode_head.in_index", d.InIndex is >= 0 and <= 3, d.InIndex, "0..3 (layer1..layer4)");
         check.That("model.decode_head.channels", d.Channels >= 1, d.Channels, "an integer >= 1");
         check.That("model.decode_head.dilations", d.Dilations.Count >= 1 && d.Dilations.All(x => x >= 1), Show(d.Dilations), "a non-empty list of integers >= 1, e.g. [1, 12, 24, 36]");
@@ -95,7 +92,7 @@ public static class ConfigValidator
 
         if (m.AuxHead is { } a)
         {
-            check.OneOf("model.aux_head.type", a.Type, AuxHeadTypes);
+            check.OneOf("model.aux_head.type", a.Type, ModelRegistry.AuxHeads.Names);
             check.That("model.aux_head.in_index", a.InIndex is >= 0 and <= 3, a.InIndex, "0..3 (layer1..layer4)");
             check.That("model.aux_head.channels", a.Channels >= 1, a.Channels, "an integer >= 1");
             check.That("model.aux_head.num_convs", a.NumConvs >= 0, a.NumConvs, "an integer >= 0");
@@ -104,7 +101,7 @@ public static class ConfigValidator
         }
 
         var loss = m.Loss;
-        check.OneOf("model.loss.type", loss.Type, LossTypes);
+        check.OneOf("model.loss.type", loss.Type, ModelRegistry.Losses.Names);
         check.That("model.loss.ignore_index", loss.IgnoreIndex is >= 0 and <= 255, loss.IgnoreIndex, "0..255 (255 in VOC/Cityscapes)");
         if (loss.ClassWeight is { } weights)
             check.That("model.loss.class_weight", weights.Count == m.NumClasses && weights.All(w => w >= 0), Show(weights),
@@ -243,9 +240,11 @@ public static class ConfigValidator
 
         public void OneOf<T>(string key, T got, IReadOnlyList<T> allowed)
         {
-            if (!allowed.Contains(got))
-                throw new SegmenterException($"{key} is {Show(got)}, not an allowed value", source,
-                    $"set {key} to one of {string.Join(", ", allowed.Select(Show))}");
+            if (allowed.Contains(got)) return;
+            var suggestion = got is string text ? ConfigSchema.Suggest(text, allowed.Cast<string>()) : null;
+            var hint = suggestion is null ? "" : $" (did you mean '{suggestion}'?)";
+            throw new SegmenterException($"{key} is {Show(got)}, not an allowed value{hint}", source,
+                $"set {key} to one of {string.Join(", ", allowed.Select(Show))}");
         }
     }
 }
