@@ -12,14 +12,15 @@ public static class ConfigCommand
         var config = CommonOptions.Config();
         var cfgOptions = CommonOptions.CfgOptions();
         var summary = new Option<bool>("--model-summary") { Description = "Also build the model and print parameter counts per module." };
-        var show = new Command("show", "Print the fully merged config (bases, overrides and every default).") { config, cfgOptions, summary };
+        var show = new Command("show", "Print the fully merged config (bases, overrides and every default the chosen types read).") { config, cfgOptions, summary };
         show.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions));
             Console.Write(ConfigWriter.ToYaml(cfg));
             if (parse.GetValue(summary))
             {
-                using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
+                // Through the registry, so panoptic_deeplab models (not semantic Segmentors) are summarised too.
+                using var model = ModelRegistry.Segmentors.Get(cfg.Model.Type)(cfg.Model, ModelFactory.InputSizeOf(cfg));
                 Console.WriteLine();
                 Console.WriteLine(ModelSummary.Format(model));
             }

@@ -41,7 +41,7 @@ internal static class ConfigMapper
             var keyPath = Join(path, entry.Key);
             var readers = section.TypesReading(entry.Key);
             throw new SegmenterException($"'{keyPath}' is not read by {section.TypeKey} '{chosen}'", entry.KeyLocation.ToString(),
-                $"remove it, or set {section.TypeKey} to {string.Join(" or ", readers)} (the types that read it)");
+                $"remove it (a base file's copy goes with `_delete_: true` on {(path.Length == 0 ? "the section" : path)}), or set {section.TypeKey} to {string.Join(" or ", readers)} (the types that read it)");
         }
     }
 
