@@ -19,8 +19,7 @@ public static class ConfigCommand
             Console.Write(ConfigWriter.ToYaml(cfg));
             if (parse.GetValue(summary))
             {
-                // Through the registry, so panoptic_deeplab models (not semantic Segmentors) are summarised too.
-                using var model = ModelRegistry.Segmentors.Get(cfg.Model.Type)(cfg.Model, ModelFactory.InputSizeOf(cfg));
+                using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
                 Console.WriteLine();
                 Console.WriteLine(ModelSummary.Format(model));
             }

@@ -104,6 +104,16 @@ public class ModelRegistryTests
     }
 
     [Fact]
+    public void CreateBuildsEveryRegisteredSegmentorType()
+    {
+        var cfg = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "smoke_panoptic.yaml"));
+        using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
+        Assert.IsType<PanopticDeepLab>(model);
+        using var semantic = ModelFactory.Create(ModelTestUtil.TinyDeepLab());
+        Assert.IsType<EncoderDecoder>(semantic);
+    }
+
+    [Fact]
     public void RegistriesListTheBuiltInTypes()
     {
         Assert.Equal(["encoder_decoder", "panoptic_deeplab"], ModelRegistry.Segmentors.Names);
