@@ -12,7 +12,7 @@ public static class ConfigCommand
         var config = CommonOptions.Config();
         var cfgOptions = CommonOptions.CfgOptions();
         var summary = new Option<bool>("--model-summary") { Description = "Also build the model and print parameter counts per module." };
-        var show = new Command("show", "Print the fully merged config (bases, overrides and every default).") { config, cfgOptions, summary };
+        var show = new Command("show", "Print the fully merged config (bases, overrides and every default the chosen types read).") { config, cfgOptions, summary };
         show.SetAction(parse => CommonOptions.Run(parse, () =>
         {
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions));

@@ -75,7 +75,7 @@ public static class Benchmark
         using var optimizer = OptimizerFactory.Create(cfg.Optimizer, model);
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices, benchmark: true);
 
-        int b = cfg.Data.BatchSize, h = cfg.Data.TrainPipeline.CropSize[0], w = cfg.Data.TrainPipeline.CropSize[1];
+        int b = cfg.Data.BatchSize, h = cfg.Data.TrainPipeline.CropSize.H, w = cfg.Data.TrainPipeline.CropSize.W;
         MacReport? macs = null;
         try { macs = FlopCounter.Count(model, cfg.Model, h, w); }
         catch (SegmenterException e) { Log.Warning("Multiply-adds not counted: {Reason}", e.Message); }

@@ -22,7 +22,27 @@ internal static class ConfigMapper
             var current = property.Property.GetValue(target);
             property.Property.SetValue(target, MapValue(entry.Value, property.Type, property.AllowsNull, current, keyPath));
         }
+        CheckTypeSpecificKeys(map, type, target, path);
         return target;
+    }
+
+    /// <summary>
+    /// A key that only some types read (decode_head.isa_channels, model.panoptic, backbone.axial, ...) may be set only
+    /// when the chosen type reads it; the default tree's copies (location &lt;defaults&gt;) are ignored. An unknown type is
+    /// left to the validator, which names it with a "did you mean".
+    /// </summary>
+    private static void CheckTypeSpecificKeys(ConfigMap map, Type type, object target, string path)
+    {
+        if (ConfigSchema.TypedSection(type) is not { } section || ConfigSchema.TypeOf(target) is not { } chosen || !section.Names.Contains(chosen))
+            return;
+        foreach (var entry in map.Entries)
+        {
+            if (entry.KeyLocation == ConfigLocation.Default || section.Reads(chosen, entry.Key)) continue;
+            var keyPath = Join(path, entry.Key);
+            var readers = section.TypesReading(entry.Key);
+            throw new SegmenterException($"'{keyPath}' is not read by {section.TypeKey} '{chosen}'", entry.KeyLocation.ToString(),
+                $"remove it (a base file's copy goes with `_delete_: true` on {(path.Length == 0 ? "the section" : path)}), or set {section.TypeKey} to {string.Join(" or ", readers)} (the types that read it)");
+        }
     }
 
     private static object? MapValue(ConfigNode node, Type type, bool allowsNull, object? current, string path)
@@ -44,6 +64,13 @@ internal static class ConfigMapper
         }
         if (ConfigSchema.IsRecord(valueType))
             return MapRecord(node, valueType, current, path);
+        if (valueType == typeof(SizePair))
+        {
+            if (node is not ConfigList { Items.Count: 2 } pair) throw WrongType(node, path, type);
+            var first = (int)MapValue(pair.Items[0], typeof(int), allowsNull: false, current: null, $"{path}.0")!;
+            var second = (int)MapValue(pair.Items[1], typeof(int), allowsNull: false, current: null, $"{path}.1")!;
+            return new SizePair(first, second);
+        }
 
         if (node is not ConfigScalar scalar) throw WrongType(node, path, type);
         if (valueType == typeof(string)) return scalar.Value;
@@ -105,7 +132,7 @@ internal static class ConfigMapper
         {
             ConfigScalar { IsNull: true } => "null",
             ConfigScalar s => s.Quoted ? $"the string '{s.Value}'" : $"'{s.Value}'",
-            ConfigList => "a list",
+            ConfigList l => $"a list of {l.Items.Count} item{(l.Items.Count == 1 ? "" : "s")}",
             _ => "a mapping",
         };
         var expected = ConfigSchema.Describe(type);

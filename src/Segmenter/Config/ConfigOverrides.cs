@@ -38,7 +38,7 @@ internal static class ConfigOverrides
             path = path.Length == 0 ? segment : $"{path}.{segment}";
             var valueType = Nullable.GetUnderlyingType(type) ?? type;
 
-            if (ConfigSchema.ListElement(valueType) is { } element)
+            if (ConfigSchema.ItemType(valueType) is { } element)
             {
                 if (node is not ConfigList list)
                     throw new SegmenterException($"'{parentPath}' is null here, so it has no item {segment}", source,

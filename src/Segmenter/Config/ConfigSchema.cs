@@ -28,8 +28,34 @@ internal static class ConfigSchema
 
     public static ConfigProperty? Find(Type recordType, string key) => PropertiesOf(recordType).FirstOrDefault(p => p.Key == key);
 
+    /// <summary>
+    /// The registry that governs a record with a `type` key (model, backbone, decode_head, aux_head, loss): it lists
+    /// the allowed types and which of the record's keys only some types read. Null for other records.
+    /// </summary>
+    public static Models.ITypedSection? TypedSection(Type recordType) =>
+        recordType == typeof(ModelConfig) ? Models.ModelRegistry.Segmentors
+        : recordType == typeof(BackboneConfig) ? Models.ModelRegistry.Backbones
+        : recordType == typeof(DecodeHeadConfig) ? Models.ModelRegistry.DecodeHeads
+        : recordType == typeof(AuxHeadConfig) ? Models.ModelRegistry.AuxHeads
+        : recordType == typeof(LossConfig) ? Models.ModelRegistry.Losses
+        : null;
+
+    /// <summary>The `type` value of a governed record (null when it has none).</summary>
+    public static string? TypeOf(object record) => Find(record.GetType(), "type")?.Property.GetValue(record) as string;
+
+    /// <summary>
+    /// Does the record's chosen type read <paramref name="key"/>? True for every key of an ungoverned record and for a
+    /// governed record's common keys; a type-specific key (e.g. decode_head.isa_channels) only for the types that read it.
+    /// </summary>
+    public static bool Reads(object record, string key) =>
+        TypedSection(record.GetType()) is not { } section || !section.IsTypeSpecific(key)
+        || (TypeOf(record) is { } type && section.Reads(type, key));
+
     /// <summary>A config record: a class (not string, not list) whose public properties are the keys.</summary>
     public static bool IsRecord(Type type) => type.IsClass && type != typeof(string) && ListElement(type) is null;
+
+    /// <summary>The type of the items a YAML list of this type holds (List&lt;T&gt;: T, <see cref="SizePair"/>: int), or null.</summary>
+    public static Type? ItemType(Type type) => type == typeof(SizePair) ? typeof(int) : ListElement(type);
 
     /// <summary>The element type of List&lt;T&gt;, or null for any other type.</summary>
     public static Type? ListElement(Type type) =>
@@ -93,6 +119,7 @@ internal static class ConfigSchema
         if (type == typeof(double)) return "a number";
         if (type == typeof(bool)) return "true or false";
         if (type == typeof(string)) return "a string";
+        if (type == typeof(SizePair)) return "two integers [h, w]";
         if (ListElement(type) is { } element) return $"a list of {Plural(Describe(element))}";
         return "a mapping";
     }

@@ -1,26 +1,23 @@
 using System.Globalization;
+using Segmenter.Models;
 
 namespace Segmenter.Config;
 
 /// <summary>
 /// Checks the values a config may hold (choices, ranges, list lengths, cross-key agreement) once, at load, so a
 /// bad value fails before any data is read or any weight is built. Errors name the key and the allowed values.
+/// The allowed `type` values of model parts are the names in <see cref="ModelRegistry"/>, nothing listed here.
 /// </summary>
 public static class ConfigValidator
 {
     public static readonly IReadOnlyList<int> Depths = [18, 34, 50, 101];
     public static readonly IReadOnlyList<int> OutputStrides = [8, 16, 32];
-    public static readonly IReadOnlyList<string> SegmentorTypes = ["encoder_decoder", "panoptic_deeplab"];
-    public static readonly IReadOnlyList<string> BackboneTypes = ["resnet", "axial_resnet"];
     public static readonly IReadOnlyList<string> AxialWidths = ["s", "m", "l"];
     /// <summary>Axial-ResNet depths: 50 ([3, 4, 6, 3] blocks) and 26 ([1, 2, 4, 1], the released axial26s).</summary>
     public static readonly IReadOnlyList<int> AxialDepths = [26, 50];
     public static readonly IReadOnlyList<string> AxialStems = ["inception", "conv7"];
     public static readonly IReadOnlyList<string> AttentionTypes = ["none", "psa"];
     public static readonly IReadOnlyList<string> AttentionLayouts = ["parallel", "sequential"];
-    public static readonly IReadOnlyList<string> DecodeHeadTypes = ["deeplabv3plus", "fcn", "isa"];
-    public static readonly IReadOnlyList<string> AuxHeadTypes = ["fcn"];
-    public static readonly IReadOnlyList<string> LossTypes = ["cross_entropy"];
     public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder", "cityscapes", "coco_panoptic", "cityscapes_panoptic"];
     public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
@@ -33,13 +30,13 @@ public static class ConfigValidator
     {
         var check = new Checker(source);
         var m = config.Model;
-        check.OneOf("model.type", m.Type, SegmentorTypes);
+        check.OneOf("model.type", m.Type, ModelRegistry.Segmentors.Names);
         check.That("model.num_classes", m.NumClasses >= 1, m.NumClasses, "an integer >= 1");
         check.That("model.bn_momentum", m.BnMomentum is > 0 and <= 1, m.BnMomentum, "a number in (0, 1] (PyTorch convention: 0.1)");
         check.That("model.bn_eps", m.BnEps > 0, m.BnEps, "a number > 0");
 
         var b = m.Backbone;
-        check.OneOf("model.backbone.type", b.Type, BackboneTypes);
+        check.OneOf("model.backbone.type", b.Type, ModelRegistry.Backbones.Names);
         check.OneOf("model.backbone.depth", b.Depth, b.Type == "axial_resnet" ? AxialDepths : Depths);
         check.OneOf("model.backbone.output_stride", b.OutputStride, OutputStrides);
         if (b.MultiGrid is { } grid)
@@ -83,7 +80,7 @@ public static class ConfigValidator
         check.That("model.panoptic.label_divisor", pan.LabelDivisor >= 2, pan.LabelDivisor, "an integer above the most instances of one class in an image, e.g. 1000");
 
         var d = m.DecodeHead;
-        check.OneOf("model.decode_head.type", d.Type, DecodeHeadTypes);
+        check.OneOf("model.decode_head.type", d.Type, ModelRegistry.DecodeHeads.Names);
         check.That("model.decode_head.in_index", d.InIndex is >= 0 and <= 3, d.InIndex, "0..3 (layer1..layer4)");
         check.That("model.decode_head.channels", d.Channels >= 1, d.Channels, "an integer >= 1");
         check.That("model.decode_head.dilations", d.Dilations.Count >= 1 && d.Dilations.All(x => x >= 1), Show(d.Dilations), "a non-empty list of integers >= 1, e.g. [1, 12, 24, 36]");
@@ -92,11 +89,11 @@ public static class ConfigValidator
         check.That("model.decode_head.dropout", d.Dropout is >= 0 and < 1, d.Dropout, "a number in [0, 1)");
         check.That("model.decode_head.loss_weight", d.LossWeight >= 0, d.LossWeight, "a number >= 0");
         check.That("model.decode_head.isa_channels", d.IsaChannels >= 1, d.IsaChannels, "an integer >= 1, e.g. 256");
-        CheckPair(check, "model.decode_head.down_factor", d.DownFactor, "[P_h, P_w] local block size, e.g. [8, 8]");
+        CheckPositive(check, "model.decode_head.down_factor", d.DownFactor, "[P_h, P_w] local block size, e.g. [8, 8]");
 
         if (m.AuxHead is { } a)
         {
-            check.OneOf("model.aux_head.type", a.Type, AuxHeadTypes);
+            check.OneOf("model.aux_head.type", a.Type, ModelRegistry.AuxHeads.Names);
             check.That("model.aux_head.in_index", a.InIndex is >= 0 and <= 3, a.InIndex, "0..3 (layer1..layer4)");
             check.That("model.aux_head.channels", a.Channels >= 1, a.Channels, "an integer >= 1");
             check.That("model.aux_head.num_convs", a.NumConvs >= 0, a.NumConvs, "an integer >= 0");
@@ -105,7 +102,7 @@ public static class ConfigValidator
         }
 
         var loss = m.Loss;
-        check.OneOf("model.loss.type", loss.Type, LossTypes);
+        check.OneOf("model.loss.type", loss.Type, ModelRegistry.Losses.Names);
         check.That("model.loss.ignore_index", loss.IgnoreIndex is >= 0 and <= 255, loss.IgnoreIndex, "0..255 (255 in VOC/Cityscapes)");
         if (loss.ClassWeight is { } weights)
             check.That("model.loss.class_weight", weights.Count == m.NumClasses && weights.All(w => w >= 0), Show(weights),
@@ -138,7 +135,7 @@ public static class ConfigValidator
         CheckPair(check, "data.train_pipeline.scale", tp.Scale, "[long side, short side], e.g. [2048, 512]");
         check.That("data.train_pipeline.ratio_range", tp.RatioRange.Count == 2 && tp.RatioRange[0] > 0 && tp.RatioRange[0] <= tp.RatioRange[1],
             Show(tp.RatioRange), "[min, max] with 0 < min <= max, e.g. [0.5, 2.0]");
-        CheckPair(check, "data.train_pipeline.crop_size", tp.CropSize, "[height, width], e.g. [512, 512]");
+        CheckPositive(check, "data.train_pipeline.crop_size", tp.CropSize, "[height, width], e.g. [512, 512]");
         check.That("data.train_pipeline.cat_max_ratio", tp.CatMaxRatio is > 0 and <= 1, tp.CatMaxRatio, "a number in (0, 1] (1 = no check)");
         check.That("data.train_pipeline.flip_prob", tp.FlipProb is >= 0 and <= 1, tp.FlipProb, "a number in [0, 1]");
         if (data.TestPipeline.Scale is { } testScale)
@@ -197,12 +194,12 @@ public static class ConfigValidator
 
         var test = config.Test;
         check.OneOf("test.mode", test.Mode, TestModes);
-        CheckPair(check, "test.crop_size", test.CropSize, "[height, width], e.g. [512, 512]");
-        CheckPair(check, "test.stride", test.Stride, "[height, width], e.g. [341, 341]");
+        CheckPositive(check, "test.crop_size", test.CropSize, "[height, width], e.g. [512, 512]");
+        CheckPositive(check, "test.stride", test.Stride, "[height, width], e.g. [341, 341]");
         check.That("test.scales", test.Scales.Count >= 1 && test.Scales.All(r => r > 0 && double.IsFinite(r)), Show(test.Scales),
             "a non-empty list of ratios > 0, e.g. [1.0] or [0.5, 0.75, 1.0, 1.25, 1.5, 1.75]");
         if (test.Mode == "slide")
-            check.That("test.stride", test.Stride[0] <= test.CropSize[0] && test.Stride[1] <= test.CropSize[1], Show(test.Stride),
+            check.That("test.stride", test.Stride.H <= test.CropSize.H && test.Stride.W <= test.CropSize.W, test.Stride,
                 $"at most test.crop_size ({Show(test.CropSize)}) in each direction so windows cover the image");
     }
 
@@ -221,6 +218,9 @@ public static class ConfigValidator
             check.That($"{at}.seg_suffix", p.SegSuffix.Length > 0, "''", "a file suffix, e.g. .png");
         }
     }
+
+    private static void CheckPositive(Checker check, string key, SizePair pair, string expected) =>
+        check.That(key, pair.H >= 1 && pair.W >= 1, pair, $"two integers >= 1: {expected}");
 
     private static void CheckPair(Checker check, string key, List<int> pair, string expected) =>
         check.That(key, pair.Count == 2 && pair.All(v => v >= 1), Show(pair), $"two integers >= 1: {expected}");
@@ -241,9 +241,11 @@ public static class ConfigValidator
 
         public void OneOf<T>(string key, T got, IReadOnlyList<T> allowed)
         {
-            if (!allowed.Contains(got))
-                throw new SegmenterException($"{key} is {Show(got)}, not an allowed value", source,
-                    $"set {key} to one of {string.Join(", ", allowed.Select(Show))}");
+            if (allowed.Contains(got)) return;
+            var suggestion = got is string text ? ConfigSchema.Suggest(text, allowed.Cast<string>()) : null;
+            var hint = suggestion is null ? "" : $" (did you mean '{suggestion}'?)";
+            throw new SegmenterException($"{key} is {Show(got)}, not an allowed value{hint}", source,
+                $"set {key} to one of {string.Join(", ", allowed.Select(Show))}");
         }
     }
 }

@@ -6,8 +6,9 @@ using System.Text.RegularExpressions;
 namespace Segmenter.Config;
 
 /// <summary>
-/// Writes a config as YAML with every property visible (snake_case keys, nulls as `null`), so `segment config show`
-/// and the copy saved next to a run say exactly what was used. The output loads back to an equal config.
+/// Writes a config as YAML with every property the chosen types read visible (snake_case keys, nulls as `null`), so
+/// `segment config show` and the copy saved next to a run say exactly what was used. The output loads back to an
+/// equal config (keys a type does not read keep their defaults).
 /// </summary>
 public static partial class ConfigWriter
 {
@@ -22,12 +23,14 @@ public static partial class ConfigWriter
         return sb.ToString();
     }
 
-    /// <summary>A record as a YAML tree, every property included.</summary>
+    /// <summary>A record as a YAML tree: every property its chosen types read (decode_head.isa_channels only for
+    /// type isa, model.panoptic only for panoptic_deeplab, ...; see <see cref="ConfigSchema.Reads"/>).</summary>
     internal static ConfigMap ToTree(object record, ConfigLocation location)
     {
         var map = new ConfigMap(location);
         foreach (var property in ConfigSchema.PropertiesOf(record.GetType()))
-            map.Set(property.Key, location, ValueToNode(property.Property.GetValue(record), location));
+            if (ConfigSchema.Reads(record, property.Key))
+                map.Set(property.Key, location, ValueToNode(property.Property.GetValue(record), location));
         return map;
     }
 
@@ -38,6 +41,7 @@ public static partial class ConfigWriter
         bool b => new ConfigScalar(b ? "true" : "false", quoted: false, location),
         int i => new ConfigScalar(i.ToString(CultureInfo.InvariantCulture), quoted: false, location),
         double d => new ConfigScalar(FormatDouble(d), quoted: false, location),
+        SizePair p => new ConfigList(location, [ValueToNode(p.H, location), ValueToNode(p.W, location)]),
         IList list => new ConfigList(location, list.Cast<object?>().Select(v => ValueToNode(v, location))),
         _ => ToTree(value, location),
     };

@@ -3,7 +3,11 @@ namespace Segmenter.Config;
 
 // The typed configuration. A YAML key maps to exactly one property: snake_case in YAML, PascalCase here
 // (e.g. `decode_head.c1_channels` -> DecodeHead.C1Channels). Every property has a default, so a config file
-// only writes what differs; `segment config show` prints the merged result with every default visible.
+// only writes what differs; `segment config show` prints the merged result with every default visible, except keys
+// that only other types read: those are named where the type is registered (Models/ModelRegistry.cs: model.panoptic
+// for panoptic_deeplab, backbone.axial for axial_resnet, decode_head.isa_channels/down_factor for isa,
+// decode_head.dilations/c1_* for deeplabv3plus), left out of `config show` and an error when set for another type.
+// Allowed `type` values are the registries' names, not listed here.
 // Records are immutable; ConfigLoader builds them from the merged YAML tree and calls Validate().
 
 /// <summary>The root of a config file.</summary>
@@ -27,7 +31,7 @@ public sealed record ModelConfig
     /// <summary>Optional auxiliary head on an intermediate stage (null = none).</summary>
     public AuxHeadConfig? AuxHead { get; init; } = new();
     public LossConfig Loss { get; init; } = new();
-    /// <summary>Dual decoder, losses, targets and post-processing of panoptic_deeplab (ignored by encoder_decoder).</summary>
+    /// <summary>Dual decoder, losses, targets and post-processing; read (shown, settable) only with type panoptic_deeplab.</summary>
     public PanopticConfig Panoptic { get; init; } = new();
     /// <summary>BatchNorm momentum (PyTorch convention) and eps for every BN in the model.</summary>
     public double BnMomentum { get; init; } = 0.1;
@@ -54,7 +58,7 @@ public sealed record BackboneConfig
     /// <summary>Path to ImageNet weights (safetensors, or a PyTorch .pth) with torchvision names; null = random init.</summary>
     public string? Pretrained { get; init; }
     public bool ZeroInitResidual { get; init; }
-    /// <summary>Axial-ResNet settings (backbone type axial_resnet only).</summary>
+    /// <summary>Axial-ResNet settings; read (shown, settable) only with backbone type axial_resnet.</summary>
     public AxialConfig Axial { get; init; } = new();
 }
 
@@ -85,10 +89,11 @@ public sealed record DecodeHeadConfig
     /// <summary>Index of the backbone stage the head reads (0..3 = layer1..layer4).</summary>
     public int InIndex { get; init; } = 3;
     public int Channels { get; init; } = 512;
-    /// <summary>ASPP dilations, branch 0 is the 1x1 conv (mmseg: 1, 12, 24, 36 at OS8; 1, 6, 12, 18 at OS16).</summary>
+    /// <summary>deeplabv3plus only: ASPP dilations, branch 0 is the 1x1 conv (mmseg: 1, 12, 24, 36 at OS8; 1, 6, 12, 18 at OS16).</summary>
     public List<int> Dilations { get; init; } = [1, 12, 24, 36];
-    /// <summary>Low-level (layer1) projection width for DeepLabV3+.</summary>
+    /// <summary>deeplabv3plus only: low-level (layer1) projection width.</summary>
     public int C1Channels { get; init; } = 48;
+    /// <summary>deeplabv3plus only: the low-level stage index.</summary>
     public int C1InIndex { get; init; }
     public double Dropout { get; init; } = 0.1;
     public bool AlignCorners { get; init; }
@@ -96,7 +101,7 @@ public sealed record DecodeHeadConfig
     /// <summary>ISA only: key/query width of the two attentions (mmseg isa_channels 256).</summary>
     public int IsaChannels { get; init; } = 256;
     /// <summary>ISA only: local block size [P_h, P_w] of the interlacing (mmseg down_factor (8, 8)).</summary>
-    public List<int> DownFactor { get; init; } = [8, 8];
+    public SizePair DownFactor { get; init; } = new(8, 8);
 }
 
 public sealed record AuxHeadConfig
@@ -225,7 +230,7 @@ public sealed record TrainPipelineConfig
     public List<int> Scale { get; init; } = [2048, 512];
     public List<double> RatioRange { get; init; } = [0.5, 2.0];
     /// <summary>[height, width]</summary>
-    public List<int> CropSize { get; init; } = [512, 512];
+    public SizePair CropSize { get; init; } = new(512, 512);
     public double CatMaxRatio { get; init; } = 0.75;
     public double FlipProb { get; init; } = 0.5;
     public bool PhotoMetricDistortion { get; init; } = true;
@@ -322,8 +327,10 @@ public sealed record TestConfig
 {
     /// <summary>whole | slide</summary>
     public string Mode { get; init; } = "whole";
-    public List<int> CropSize { get; init; } = [512, 512];
-    public List<int> Stride { get; init; } = [341, 341];
+    /// <summary>Slide window [height, width].</summary>
+    public SizePair CropSize { get; init; } = new(512, 512);
+    /// <summary>Slide step [height, width], at most crop_size.</summary>
+    public SizePair Stride { get; init; } = new(341, 341);
     /// <summary>
     /// Test-time scales (ratios of the test_pipeline size); [1.0] = single scale. With more than one scale or flip,
     /// softmax probabilities at the original size are averaged over all (scale, flip) passes, as mmseg aug_test.

@@ -19,8 +19,6 @@ public sealed class TrainTransform : ISampleTransform
     {
         if (p.Scale.Count != 2 || p.Scale.Any(v => v <= 0))
             throw new SegmenterException("scale must be [long, short] with positive values", "data.train_pipeline.scale", "e.g. [2048, 512]");
-        if (p.CropSize.Count != 2 || p.CropSize.Any(v => v <= 0))
-            throw new SegmenterException("crop_size must be [height, width] with positive values", "data.train_pipeline.crop_size", "e.g. [512, 512]");
         if (p.RatioRange.Count is not (0 or 2) || p.RatioRange.Any(v => v <= 0))
             throw new SegmenterException("ratio_range must be [min, max] with positive values (or empty for 1)", "data.train_pipeline.ratio_range", "e.g. [0.5, 2.0]");
         if (d.Mean.Count != 3 || d.Std.Count != 3)
@@ -28,7 +26,7 @@ public sealed class TrainTransform : ISampleTransform
         if (d.IgnoreIndex is < 0 or > 255)
             throw new SegmenterException($"ignore_index {d.IgnoreIndex} is outside 0..255", "data.ignore_index", "labels are 8-bit; use 255");
         _p = p; _d = d;
-        (_cropH, _cropW) = (p.CropSize[0], p.CropSize[1]);
+        (_cropH, _cropW) = p.CropSize;
         _ignore = (byte)d.IgnoreIndex;
     }
 

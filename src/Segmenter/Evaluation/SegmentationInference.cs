@@ -18,7 +18,7 @@ public static class SegmentationInference
         return test.Mode switch
         {
             "whole" => model.Logits(image),
-            "slide" => Slide(model, image, test.CropSize[0], test.CropSize[1], test.Stride[0], test.Stride[1]),
+            "slide" => Slide(model, image, test.CropSize.H, test.CropSize.W, test.Stride.H, test.Stride.W),
             _ => throw new SegmenterException($"unknown test mode '{test.Mode}'", "test.mode", "use whole or slide"),
         };
     }

@@ -15,8 +15,7 @@ public static class OnnxCheckpointExport
 {
     public static (int H, int W) DefaultSize(ExperimentConfig cfg)
     {
-        var s = cfg.Test.Mode == "slide" ? cfg.Test.CropSize : cfg.Data.TrainPipeline.CropSize;
-        return s.Count == 2 ? (s[0], s[1]) : (512, 512);
+        return cfg.Test.Mode == "slide" ? cfg.Test.CropSize : cfg.Data.TrainPipeline.CropSize;
     }
 
     public static void Run(ExperimentConfig cfg, string checkpoint, string outPath, (int H, int W)? size, bool dynamic)

@@ -8,21 +8,15 @@ using Segmenter.Checkpoints;
 
 namespace Segmenter.Models;
 
-/// <summary>Builds a segmentor from the model config: one switch per family, so the choices are listed here.</summary>
+/// <summary>
+/// Builds a model from the model config. Every `type` value is looked up in <see cref="ModelRegistry"/> (the only list
+/// of choices); values were validated once by ConfigValidator when the config was loaded, so nothing is re-checked here.
+/// </summary>
 public static class ModelFactory
 {
+    /// <summary>The model of model.type, through <see cref="ModelRegistry.Segmentors"/>.</summary>
     /// <param name="inputSize">Largest input side (e.g. the larger crop side); only axial_resnet uses it, when axial.input_size is null.</param>
-    public static Segmentor Create(ModelConfig cfg, int inputSize = 0)
-    {
-        if (cfg.NumClasses < 1)
-            throw new SegmenterException($"num_classes is {cfg.NumClasses}", "model.num_classes", "set the number of classes (>= 1)");
-        return cfg.Type switch
-        {
-            "encoder_decoder" => CreateEncoderDecoder(cfg, inputSize),
-            "panoptic_deeplab" => CreatePanoptic(cfg, inputSize),
-            _ => throw new SegmenterException($"unknown model type '{cfg.Type}'", "model.type", "use encoder_decoder or panoptic_deeplab"),
-        };
-    }
+    public static Segmentor Create(ModelConfig cfg, int inputSize = 0) => ModelRegistry.Segmentors.Get(cfg.Type)(cfg, inputSize);
 
     /// <summary>The task a model type serves (decides the data targets and the evaluator), known before the model is built.</summary>
     public static SegmentationTask TaskOf(ModelConfig cfg) => cfg.Type == "panoptic_deeplab" ? SegmentationTask.Panoptic : SegmentationTask.Semantic;
@@ -32,8 +26,6 @@ public static class ModelFactory
     {
         if (cfg.Type != "panoptic_deeplab")
             throw new SegmenterException($"model type '{cfg.Type}' is not panoptic", "model.type", "use panoptic_deeplab");
-        if (cfg.NumClasses < 1)
-            throw new SegmenterException($"num_classes is {cfg.NumClasses}", "model.num_classes", "set the number of classes (>= 1)");
         var p = cfg.Panoptic;
         var backbone = CreateBackbone(cfg, inputSize);
         var spec = new PanopticDecoderSpec
@@ -75,51 +67,21 @@ public static class ModelFactory
         };
     }
 
-    public static Backbone CreateBackbone(ModelConfig cfg, int inputSize = 0) => cfg.Backbone.Type switch
-    {
-        "resnet" => new ResNet(cfg.Backbone, cfg.BnMomentum, cfg.BnEps),
-        "axial_resnet" => new AxialResNet(cfg.Backbone, cfg.Backbone.Axial.InputSize ?? (inputSize > 0 ? inputSize
-            : throw new SegmenterException("the Axial-ResNet input size is unknown", "model.backbone.axial.input_size",
-                "set it to the larger side of the crop size (the largest input the model will see)"))),
-        _ => throw new SegmenterException($"unknown backbone type '{cfg.Backbone.Type}'", "model.backbone.type", "use resnet or axial_resnet"),
-    };
+    /// <summary>The backbone of model.backbone.type, through <see cref="ModelRegistry.Backbones"/>.</summary>
+    public static Backbone CreateBackbone(ModelConfig cfg, int inputSize = 0) => ModelRegistry.Backbones.Get(cfg.Backbone.Type)(cfg, inputSize);
 
-    public static DecodeHead CreateDecodeHead(ModelConfig cfg, Backbone backbone)
-    {
-        var h = cfg.DecodeHead;
-        int inChannels = StageChannels(backbone, h.InIndex, "model.decode_head.in_index");
-        return h.Type switch
-        {
-            "deeplabv3plus" => new DepthwiseSeparableAsppHead(inChannels, h.InIndex, h.Channels, h.Dilations,
-                h.C1Channels > 0 ? StageChannels(backbone, h.C1InIndex, "model.decode_head.c1_in_index") : 0, h.C1InIndex, h.C1Channels,
-                cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps),
-            "fcn" => new FcnHead(inChannels, h.InIndex, h.Channels, 2, true, cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps),
-            "isa" => new IsaDecodeHead(inChannels, h.InIndex, h.Channels, h.IsaChannels, DownFactor(h.DownFactor), cfg.NumClasses,
-                h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps),
-            _ => throw new SegmenterException($"unknown decode head type '{h.Type}'", "model.decode_head.type", "use deeplabv3plus, fcn or isa"),
-        };
-    }
+    /// <summary>The decode head of model.decode_head.type on <paramref name="backbone"/>'s stages.</summary>
+    public static DecodeHead CreateDecodeHead(ModelConfig cfg, Backbone backbone) => ModelRegistry.DecodeHeads.Get(cfg.DecodeHead.Type)(cfg, backbone);
 
-    public static DecodeHead? CreateAuxHead(ModelConfig cfg, Backbone backbone)
-    {
-        if (cfg.AuxHead is not { } a) return null;
-        int inChannels = StageChannels(backbone, a.InIndex, "model.aux_head.in_index");
-        return a.Type switch
-        {
-            "fcn" => new FcnHead(inChannels, a.InIndex, a.Channels, a.NumConvs, a.ConcatInput, cfg.NumClasses, a.Dropout,
-                cfg.DecodeHead.AlignCorners, cfg.BnMomentum, cfg.BnEps),
-            _ => throw new SegmenterException($"unknown auxiliary head type '{a.Type}'", "model.aux_head.type", "use fcn, or aux_head: null for none"),
-        };
-    }
+    /// <summary>The auxiliary head of model.aux_head.type, or null when model.aux_head is null.</summary>
+    public static DecodeHead? CreateAuxHead(ModelConfig cfg, Backbone backbone) =>
+        cfg.AuxHead is { } a ? ModelRegistry.AuxHeads.Get(a.Type)(cfg, backbone) : null;
 
-    public static CrossEntropyLoss CreateLoss(LossConfig cfg, bool withOhem) => cfg.Type switch
-    {
-        "cross_entropy" => new CrossEntropyLoss(cfg.IgnoreIndex, cfg.ClassWeight,
-            withOhem && cfg.Ohem is { } o ? new OhemPixelSampler(o.Thresh, o.MinKept) : null),
-        _ => throw new SegmenterException($"unknown loss type '{cfg.Type}'", "model.loss.type", "use cross_entropy"),
-    };
+    /// <summary>The loss of model.loss.type; <paramref name="withOhem"/> applies model.loss.ohem when it is set.</summary>
+    public static CrossEntropyLoss CreateLoss(LossConfig cfg, bool withOhem) => ModelRegistry.Losses.Get(cfg.Type)(cfg, withOhem);
 
-    private static EncoderDecoder CreateEncoderDecoder(ModelConfig cfg, int inputSize)
+    /// <summary>encoder_decoder: backbone, decode head, optional auxiliary head and their losses.</summary>
+    internal static EncoderDecoder CreateEncoderDecoder(ModelConfig cfg, int inputSize)
     {
         var backbone = CreateBackbone(cfg, inputSize);
         var decode = CreateDecodeHead(cfg, backbone);
@@ -129,14 +91,17 @@ public static class ModelFactory
             aux, aux is null ? null : CreateLoss(cfg.Loss, withOhem: false), cfg.AuxHead?.LossWeight ?? 0);
     }
 
-    private static (int H, int W) DownFactor(List<int> f) =>
-        f.Count == 2 ? (f[0], f[1])
-            : throw new SegmenterException($"down_factor has {f.Count} values", "model.decode_head.down_factor", "use [P_h, P_w], e.g. [8, 8]");
+    /// <summary>axial.input_size, else the caller's input size; neither is a SegmenterException (the size sets the attention tables).</summary>
+    internal static int AxialInputSize(ModelConfig cfg, int inputSize) => cfg.Backbone.Axial.InputSize ?? (inputSize > 0 ? inputSize
+        : throw new SegmenterException("the Axial-ResNet input size is unknown", "model.backbone.axial.input_size",
+            "set it to the larger side of the crop size (the largest input the model will see)"));
 
     /// <summary>The largest input side implied by the data config (the larger crop side), for <see cref="Create"/>'s inputSize.</summary>
-    public static int InputSizeOf(ExperimentConfig cfg) => cfg.Data.TrainPipeline.CropSize.Count > 0 ? cfg.Data.TrainPipeline.CropSize.Max() : 0;
+    public static int InputSizeOf(ExperimentConfig cfg) => cfg.Data.TrainPipeline.CropSize.Max;
 
-    private static int StageChannels(Backbone backbone, int index, string key) =>
+    /// <summary>The width of backbone stage <paramref name="index"/>, for head builders; <paramref name="key"/> names the config key
+    /// in the error when the backbone has fewer stages (ConfigValidator allows 0..3, a backbone may have fewer).</summary>
+    public static int StageChannels(Backbone backbone, int index, string key) =>
         index >= 0 && index < backbone.OutChannels.Count ? backbone.OutChannels[index]
             : throw new SegmenterException($"stage index {index} is outside 0..{backbone.OutChannels.Count - 1}", key,
                 $"use 0..{backbone.OutChannels.Count - 1} (layer1..layer{backbone.OutChannels.Count})");

@@ -46,6 +46,9 @@ public class ConfigErrorTests
     [InlineData("model:\n  backbone: resnet50\n", "test.yaml:2: 'model.backbone' expects a mapping, got 'resnet50'")]
     [InlineData("model:\n  num_classes: null\n", "'model.num_classes' expects an integer, got null")]
     [InlineData("train:\n  work_dir: [a]\n", "'train.work_dir' expects a string, got a list")]
+    [InlineData("data:\n  train_pipeline:\n    crop_size: [512]\n", "test.yaml:3: 'data.train_pipeline.crop_size' expects two integers [h, w], got a list of 1 item")]
+    [InlineData("test:\n  stride: 341\n", "test.yaml:2: 'test.stride' expects two integers [h, w], got '341'")]
+    [InlineData("model:\n  decode_head:\n    type: isa\n    down_factor: [8, x]\n", "'model.decode_head.down_factor.1' expects an integer, got 'x'")]
     public void WrongTypeNamesKeyExpectedTypeAndValue(string yaml, string expected)
     {
         var message = LoadError(yaml);
@@ -102,7 +105,6 @@ public class ConfigErrorTests
     [InlineData("model.backbone.depth=42", "model.backbone.depth is 42", "18, 34, 50, 101")]
     [InlineData("model.backbone.output_stride=4", "model.backbone.output_stride is 4", "8, 16, 32")]
     [InlineData("model.num_classes=0", "model.num_classes is 0", ">= 1")]
-    [InlineData("data.train_pipeline.crop_size=[512]", "data.train_pipeline.crop_size is [512]", "two integers")]
     [InlineData("data.train_pipeline.crop_size=[0, 5]", "data.train_pipeline.crop_size is [0, 5]", "two integers >= 1")]
     [InlineData("data.mean=[1, 2]", "data.mean is [1.0, 2.0]", "three numbers")]
     [InlineData("data.std=[1, 2, 3, 4]", "data.std is", "three numbers")]

@@ -67,4 +67,22 @@ public class ConfigOverrideTests
         Assert.Contains("fix:", message);
         Assert.DoesNotContain('\n', message);
     }
+
+    [Fact]
+    public void SizePairsReadAsTwoItemListsAndRoundTrip()
+    {
+        var cfg = ConfigLoader.LoadText("data:\n  train_pipeline:\n    crop_size: [256, 384]\n", "test.yaml",
+            ["test.stride.1=100", "test.crop_size=[300, 200]"]);
+        Assert.Equal(new SizePair(256, 384), cfg.Data.TrainPipeline.CropSize);
+        Assert.Equal((256, 384), ((int, int))cfg.Data.TrainPipeline.CropSize);
+        Assert.Equal(new SizePair(341, 100), cfg.Test.Stride);
+        Assert.Equal(new SizePair(300, 200), cfg.Test.CropSize);
+        var yaml = ConfigWriter.ToYaml(cfg);
+        Assert.Contains("crop_size: [256, 384]", yaml);
+        Assert.Contains("stride: [341, 100]", yaml);
+        Assert.Equal(cfg.Data.TrainPipeline.CropSize, ConfigLoader.LoadText(yaml, "written.yaml").Data.TrainPipeline.CropSize);
+
+        var third = LoadError("", "test.stride.2=1");
+        Assert.Contains("'2' is not an item of 'test.stride'", third);
+    }
 }

@@ -92,9 +92,9 @@ public class IsaDecodeHeadTests
     {
         var bad = Assert.Throws<SegmenterException>(() => ConfigLoader.LoadText("model:\n  decode_head:\n    type: isa\n    down_factor: [8]\n", "t.yaml"));
         Assert.Contains("model.decode_head.down_factor", bad.Message);
-        var zero = Assert.Throws<SegmenterException>(() => ConfigLoader.LoadText("model:\n  decode_head:\n    isa_channels: 0\n", "t.yaml"));
+        var zero = Assert.Throws<SegmenterException>(() => ConfigLoader.LoadText("model:\n  decode_head:\n    type: isa\n    isa_channels: 0\n", "t.yaml"));
         Assert.Contains("model.decode_head.isa_channels", zero.Message);
         var type = Assert.Throws<SegmenterException>(() => ConfigLoader.LoadText("model:\n  decode_head:\n    type: isanet\n", "t.yaml"));
-        Assert.Contains("isa", type.Message);
+        Assert.Contains("did you mean 'isa'?", type.Message);
     }
 }

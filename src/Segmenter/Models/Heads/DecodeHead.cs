@@ -16,10 +16,6 @@ public abstract class DecodeHead : nn.Module<Tensor[], Tensor>
 
     protected DecodeHead(string name, int channels, int numClasses, double dropoutRatio, bool alignCorners) : base(name)
     {
-        if (numClasses < 1)
-            throw new SegmenterException($"num_classes is {numClasses}", "model.num_classes", "set the number of classes (>= 1)");
-        if (dropoutRatio is < 0 or >= 1)
-            throw new SegmenterException($"dropout {dropoutRatio} is outside [0, 1)", "model.decode_head.dropout", "use e.g. 0.1 (0 = off)");
         NumClasses = numClasses;
         AlignCorners = alignCorners;
         if (dropoutRatio > 0) dropout = nn.Dropout2d(dropoutRatio);

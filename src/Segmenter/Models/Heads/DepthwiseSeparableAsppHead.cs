@@ -20,6 +20,15 @@ public sealed class DepthwiseSeparableAsppHead : DecodeHead, IOnnxDecodeHead
     private readonly int _inIndex;
     private readonly int _c1InIndex;
 
+    /// <summary>Registry builder (decode_head.type deeplabv3plus): reads in_index, channels, dilations, c1_in_index, c1_channels.</summary>
+    public static DepthwiseSeparableAsppHead Build(Config.ModelConfig cfg, Backbones.Backbone backbone)
+    {
+        var h = cfg.DecodeHead;
+        return new DepthwiseSeparableAsppHead(ModelFactory.StageChannels(backbone, h.InIndex, "model.decode_head.in_index"), h.InIndex,
+            h.Channels, h.Dilations, ModelFactory.StageChannels(backbone, h.C1InIndex, "model.decode_head.c1_in_index"), h.C1InIndex,
+            h.C1Channels, cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps);
+    }
+
     /// <param name="inChannels">Width of the stage at <paramref name="inIndex"/>.</param>
     /// <param name="c1InChannels">Width of the low-level stage at <paramref name="c1InIndex"/>; 0 = no decoder skip (plain ASPP + sep convs).</param>
     public DepthwiseSeparableAsppHead(int inChannels, int inIndex, int channels, IReadOnlyList<int> dilations,
@@ -27,10 +36,6 @@ public sealed class DepthwiseSeparableAsppHead : DecodeHead, IOnnxDecodeHead
         double bnMomentum = 0.1, double bnEps = 1e-5)
         : base(nameof(DepthwiseSeparableAsppHead), channels, numClasses, dropoutRatio, alignCorners)
     {
-        if (dilations.Count == 0 || dilations.Any(d => d < 1))
-            throw new SegmenterException($"ASPP dilations [{string.Join(", ", dilations)}] are invalid", "model.decode_head.dilations", "use positive rates, e.g. [1, 12, 24, 36]");
-        if (c1InChannels > 0 && c1Channels < 1)
-            throw new SegmenterException($"c1_channels is {c1Channels}", "model.decode_head.c1_channels", "use e.g. 48");
         _inIndex = inIndex;
         _c1InIndex = c1InIndex;
         image_pool = nn.Sequential(nn.AdaptiveAvgPool2d(1), new ConvModule(inChannels, channels, 1, bnMomentum: bnMomentum, bnEps: bnEps));

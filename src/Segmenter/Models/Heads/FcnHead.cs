@@ -15,12 +15,26 @@ public sealed class FcnHead : DecodeHead, IOnnxDecodeHead
     private readonly ConvModule? conv_cat;
     private readonly int _inIndex;
 
+    /// <summary>Registry builder (decode_head.type fcn): mmseg FCNHead with two convs and concat_input.</summary>
+    public static FcnHead BuildDecode(Config.ModelConfig cfg, Backbones.Backbone backbone)
+    {
+        var h = cfg.DecodeHead;
+        return new FcnHead(ModelFactory.StageChannels(backbone, h.InIndex, "model.decode_head.in_index"), h.InIndex, h.Channels, 2, true,
+            cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps);
+    }
+
+    /// <summary>Registry builder (aux_head.type fcn); align_corners follows the decode head's.</summary>
+    public static FcnHead BuildAux(Config.ModelConfig cfg, Backbones.Backbone backbone)
+    {
+        var a = cfg.AuxHead ?? throw new ArgumentException("model.aux_head is null", nameof(cfg));
+        return new FcnHead(ModelFactory.StageChannels(backbone, a.InIndex, "model.aux_head.in_index"), a.InIndex, a.Channels, a.NumConvs,
+            a.ConcatInput, cfg.NumClasses, a.Dropout, cfg.DecodeHead.AlignCorners, cfg.BnMomentum, cfg.BnEps);
+    }
+
     public FcnHead(int inChannels, int inIndex, int channels, int numConvs, bool concatInput, int numClasses,
         double dropoutRatio, bool alignCorners, double bnMomentum = 0.1, double bnEps = 1e-5)
         : base(nameof(FcnHead), channels, numClasses, dropoutRatio, alignCorners)
     {
-        if (numConvs < 0)
-            throw new SegmenterException($"num_convs is {numConvs}", "model.aux_head.num_convs", "use 0 or more");
         if (numConvs == 0 && inChannels != channels)
             throw new SegmenterException($"num_convs 0 needs channels == input channels ({inChannels}), got {channels}",
                 "model.aux_head.channels", $"set channels to {inChannels} or num_convs >= 1");

@@ -20,6 +20,14 @@ public sealed class IsaDecodeHead : DecodeHead, IOnnxDecodeHead
     private readonly ConvModule out_conv;
     private readonly int _inIndex;
 
+    /// <summary>Registry builder (decode_head.type isa): reads in_index, channels, isa_channels, down_factor.</summary>
+    public static IsaDecodeHead Build(Config.ModelConfig cfg, Backbones.Backbone backbone)
+    {
+        var h = cfg.DecodeHead;
+        return new IsaDecodeHead(ModelFactory.StageChannels(backbone, h.InIndex, "model.decode_head.in_index"), h.InIndex, h.Channels,
+            h.IsaChannels, h.DownFactor, cfg.NumClasses, h.Dropout, h.AlignCorners, cfg.BnMomentum, cfg.BnEps);
+    }
+
     /// <param name="inChannels">Width of the stage at <paramref name="inIndex"/> (2048 for ResNet-50/101 layer4).</param>
     /// <param name="channels">Head width (mmseg 512).</param>
     /// <param name="isaChannels">Key/query width of both attentions (mmseg 256).</param>
@@ -28,11 +36,6 @@ public sealed class IsaDecodeHead : DecodeHead, IOnnxDecodeHead
         double dropoutRatio, bool alignCorners, double bnMomentum = 0.1, double bnEps = 1e-5)
         : base(nameof(IsaDecodeHead), channels, numClasses, dropoutRatio, alignCorners)
     {
-        if (isaChannels < 1)
-            throw new SegmenterException($"isa_channels is {isaChannels}", "model.decode_head.isa_channels", "use a positive width, e.g. 256");
-        if (downFactor.H < 1 || downFactor.W < 1)
-            throw new SegmenterException($"down_factor is [{downFactor.H}, {downFactor.W}]", "model.decode_head.down_factor",
-                "use the local block size [P_h, P_w] with positive values, e.g. [8, 8]");
         _inIndex = inIndex;
         DownFactor = downFactor;
         in_conv = new ConvModule(inChannels, channels, 3, padding: 1, bnMomentum: bnMomentum, bnEps: bnEps);
