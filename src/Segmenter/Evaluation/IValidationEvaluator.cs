@@ -34,7 +34,7 @@ public sealed record EvaluationOptions
 }
 
 /// <summary>One validation pass: the named metrics (<see cref="ValidationMetrics"/>), the full result, and the per-image extras when collected.</summary>
-public sealed record ValidationOutcome(Dictionary<string, double> Metrics, object Result, ValidationCollector? Extras = null)
+public sealed record ValidationOutcome(Dictionary<string, double> Metrics, object Result, IValidationExtras? Extras = null)
 {
     /// <summary>The semantic result: the model's, or the semantic branch's of a panoptic model.</summary>
     public SemanticResult Semantic => Result as SemanticResult ?? ((PanopticEvalResult)Result).Semantic;

@@ -35,8 +35,9 @@ public static class PanopticInference
         Sample sample, Device device) => Predict(model.Predict, post, transform, sample, device);
 
     /// <summary>As above with any forward pass (e.g. an ONNX Runtime session).</summary>
+    /// <param name="onOutputs">Called with the semantic logits, centre heatmap and offsets at the original size (no_grad, freed afterwards).</param>
     public static (PanopticPrediction Prediction, byte[] Semantic) Predict(PanopticForward model, PanopticPostProcessor post, TestTransform transform,
-        Sample sample, Device device)
+        Sample sample, Device device, Action<Tensor, Tensor, Tensor>? onOutputs = null)
     {
         using var scope = NewDisposeScope();
         var t = transform.Apply(sample);
@@ -51,6 +52,7 @@ public static class PanopticInference
             offset = nn.functional.interpolate(offset, [h, w], mode: InterpolationMode.Bilinear, align_corners: true);
             offset = cat([offset[.., 0..1] * sy, offset[.., 1..2] * sx], 1);
         }
+        onOutputs?.Invoke(sem, center, offset);
         var labels = sem[0].argmax(0).to(CPU).to_type(ScalarType.Int32).contiguous().data<int>().ToArray();
         var prediction = post.Process(labels, center[0].to(CPU), offset[0].to(CPU));
         return (prediction, labels.Select(v => (byte)v).ToArray());
@@ -58,18 +60,18 @@ public static class PanopticInference
 
     /// <param name="predictionDir">When set, also writes COCO panoptic predictions there: panoptic_pred.json + panoptic_pred/*.png (GT file names).</param>
     public static PanopticEvalResult Evaluate(PanopticDeepLab model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
-        string? predictionDir = null, EvaluationShard? shard = null)
+        string? predictionDir = null, EvaluationShard? shard = null, IPanopticImageObserver? observer = null)
     {
         bool wasTraining = model.training;
         model.eval();
-        try { return Evaluate(model.Predict, cfg, dataset, device, maxImages, predictionDir, shard); }
+        try { return Evaluate(model.Predict, cfg, dataset, device, maxImages, predictionDir, shard, observer); }
         finally { if (wasTraining) model.train(); }
     }
 
     /// <summary>As above with any forward pass (e.g. an ONNX Runtime session, with cfg's mean 0 / std 1).</summary>
     /// <param name="shard">Several processes: this rank evaluates images rank, rank + N, ... and the PQ totals and semantic areas are summed over the ranks.</param>
     public static PanopticEvalResult Evaluate(PanopticForward model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
-        string? predictionDir = null, EvaluationShard? shard = null)
+        string? predictionDir = null, EvaluationShard? shard = null, IPanopticImageObserver? observer = null)
     {
         var part = shard ?? EvaluationShard.Whole;
         var annotations = new JsonArray();
@@ -83,10 +85,13 @@ public static class PanopticInference
         for (int i = part.Rank; i < n; i += part.WorldSize)
         {
             var sample = dataset.Load(i);
-            var (prediction, semantic) = Predict(model, post, transform, sample, device);
-            var (map, segments) = prediction.ToCocoFormat(dataset.Classes);
             var item = dataset.Items[i];
-            pq.Update(item.Id, Evaluation.PanopticIdMap.ReadRgbPng(item.PanopticPath), item.Segments, map, segments, item.PanopticPath);
+            var truth = PanopticIdMap.ReadRgbPng(item.PanopticPath);
+            var (prediction, semantic) = Predict(model, post, transform, sample, device,
+                observer is null ? null : (s, c, o) => observer.OnOutputs(i, truth, s, c, o));
+            var (map, segments) = prediction.ToCocoFormat(dataset.Classes);
+            observer?.OnPrediction(i, sample, truth, map, segments);
+            pq.Update(item.Id, truth, item.Segments, map, segments, item.PanopticPath);
             if (pngDir is not null)
             {
                 var file = Path.GetFileName(item.PanopticPath);

@@ -15,7 +15,7 @@ namespace Segmenter.Evaluation;
 /// With test-time augmentation the scores are averaged probabilities, so the loss is −log p of the averaged p.
 /// </summary>
 public sealed class ValidationCollector(ISegmentationDataset dataset, int numClasses, int ignoreIndex, bool scoresAreProbabilities,
-    IReadOnlyList<(byte R, byte G, byte B)> palette, int maxPanels = 4, int panelSide = 256)
+    IReadOnlyList<(byte R, byte G, byte B)> palette, int maxPanels = 4, int panelSide = 256) : IValidationExtras
 {
     private double _lossSum;
     private long _pixels;

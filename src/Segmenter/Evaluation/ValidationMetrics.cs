@@ -27,16 +27,18 @@ public static class ValidationMetrics
         return m;
     }
 
-    public static Dictionary<string, double> Of(PanopticEvalResult r)
+    public static Dictionary<string, double> Of(PanopticEvalResult r, double valLoss = double.NaN)
     {
         var (all, th, st) = (r.Panoptic.All, r.Panoptic.Things, r.Panoptic.Stuff);
-        return new Dictionary<string, double>(StringComparer.Ordinal)
+        var m = new Dictionary<string, double>(StringComparer.Ordinal)
         {
             ["PQ"] = all.Pq, ["SQ"] = all.Sq, ["RQ"] = all.Rq,
             ["PQ_th"] = th.Pq, ["SQ_th"] = th.Sq, ["RQ_th"] = th.Rq,
             ["PQ_st"] = st.Pq, ["SQ_st"] = st.Sq, ["RQ_st"] = st.Rq,
             ["mIoU"] = r.Semantic.MIoU, ["mAcc"] = r.Semantic.MAcc, ["aAcc"] = r.Semantic.AAcc,
         };
+        if (!double.IsNaN(valLoss)) m[ValLoss] = valLoss;
+        return m;
     }
 
     /// <summary>
@@ -51,7 +53,7 @@ public static class ValidationMetrics
     };
 
     private static readonly string[] SemanticNames = ["mIoU", "mAcc", "aAcc", "mDice", "mFscore", "mPrecision", "mRecall", ValLoss];
-    private static readonly string[] PanopticNames = ["PQ", "SQ", "RQ", "PQ_th", "SQ_th", "RQ_th", "PQ_st", "SQ_st", "RQ_st", "mIoU", "mAcc", "aAcc"];
+    private static readonly string[] PanopticNames = ["PQ", "SQ", "RQ", "PQ_th", "SQ_th", "RQ_th", "PQ_st", "SQ_st", "RQ_st", "mIoU", "mAcc", "aAcc", ValLoss];
 
     /// <summary>Checks before training that <paramref name="metric"/> will exist at validation, else a one-line error naming <paramref name="key"/>.</summary>
     public static void Check(string metric, bool panoptic, IReadOnlyList<string> classNames, string key)

@@ -37,7 +37,7 @@ public sealed class TrainBoard(TensorBoardWriter writer, IReadOnlyList<string> c
         writer.AddScalar("train/rss_mb", rssBytes / (1024.0 * 1024.0), it);
     }
 
-    public void Evaluation(long it, SemanticResult r, ValidationCollector? extras)
+    public void Evaluation(long it, SemanticResult r, IValidationExtras? extras)
     {
         writer.AddScalar("val/mIoU", 100 * r.MIoU, it);
         writer.AddScalar("val/mAcc", 100 * r.MAcc, it);
@@ -49,8 +49,11 @@ public sealed class TrainBoard(TensorBoardWriter writer, IReadOnlyList<string> c
         foreach (var (id, panel) in extras.Panels) writer.AddImage($"val_images/{id}", panel, it);
     }
 
-    public void Evaluation(long it, PanopticEvalResult r)
+    public void Evaluation(long it, PanopticEvalResult r, IValidationExtras? extras = null)
     {
         foreach (var (k, v) in ValidationMetrics.Of(r)) writer.AddScalar($"val/{k}", 100 * v, it);
+        if (extras is null) return;
+        writer.AddScalar("val/loss", extras.Loss, it);
+        foreach (var (id, panel) in extras.Panels) writer.AddImage($"val_images/{id}", panel, it);
     }
 }

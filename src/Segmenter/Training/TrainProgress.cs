@@ -73,11 +73,11 @@ public sealed class TrainProgress
     /// <summary>Logs a validation pass of either task and records it in metrics.jsonl and TensorBoard.</summary>
     public void Evaluation(long iteration, ValidationOutcome outcome)
     {
-        if (outcome.Panoptic is { } panoptic) Evaluation(iteration, panoptic);
+        if (outcome.Panoptic is { } panoptic) Evaluation(iteration, panoptic, outcome.Extras);
         else Evaluation(iteration, outcome.Semantic, outcome.Extras);
     }
 
-    public void Evaluation(long iteration, SemanticResult result, ValidationCollector? extras = null)
+    public void Evaluation(long iteration, SemanticResult result, IValidationExtras? extras = null)
     {
         var p = result.ReportedPercent();
         double valLoss = extras?.Loss ?? double.NaN;
@@ -91,18 +91,21 @@ public sealed class TrainProgress
     }
 
     /// <summary>Panoptic validation: PQ/SQ/RQ (all, things, stuff) and the semantic branch's mIoU, in percent (null where undefined).</summary>
-    public void Evaluation(long iteration, PanopticEvalResult result)
+    public void Evaluation(long iteration, PanopticEvalResult result, IValidationExtras? extras = null)
     {
+        double valLoss = extras?.Loss ?? double.NaN;
         var (all, things, stuff) = (result.Panoptic.All, result.Panoptic.Things, result.Panoptic.Stuff);
-        Log.Information("Validation at iter {Iter}: PQ {PQ:F2} SQ {SQ:F2} RQ {RQ:F2} | things PQ {PQth:F2} | stuff PQ {PQst:F2} | mIoU {MIoU:F2}",
-            iteration, 100 * all.Pq, 100 * all.Sq, 100 * all.Rq, 100 * things.Pq, 100 * stuff.Pq, 100 * result.Semantic.MIoU);
+        Log.Information("Validation at iter {Iter}: PQ {PQ:F2} SQ {SQ:F2} RQ {RQ:F2} | things PQ {PQth:F2} | stuff PQ {PQst:F2} | mIoU {MIoU:F2} val_loss {ValLoss:F4}",
+            iteration, 100 * all.Pq, 100 * all.Sq, 100 * all.Rq, 100 * things.Pq, 100 * stuff.Pq, 100 * result.Semantic.MIoU, valLoss);
         static object? Pct(double v) => double.IsFinite(v) ? 100 * v : null;
-        AppendJson(new Dictionary<string, object?>
+        var record = new Dictionary<string, object?>
         {
             ["iter"] = iteration, ["mode"] = "val", ["PQ"] = Pct(all.Pq), ["SQ"] = Pct(all.Sq), ["RQ"] = Pct(all.Rq),
             ["PQ_th"] = Pct(things.Pq), ["PQ_st"] = Pct(stuff.Pq), ["mIoU"] = Pct(result.Semantic.MIoU),
-        });
-        Board?.Evaluation(iteration, result);
+        };
+        if (double.IsFinite(valLoss)) record["val_loss"] = valLoss;
+        AppendJson(record);
+        Board?.Evaluation(iteration, result, extras);
     }
 
     public void Finish()

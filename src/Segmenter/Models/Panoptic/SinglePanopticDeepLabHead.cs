@@ -12,16 +12,14 @@ namespace Segmenter.Models.Panoptic;
 /// </summary>
 public sealed class SinglePanopticDeepLabHead : nn.Module<Tensor, Dictionary<string, Tensor>>
 {
-    private readonly ModuleDict<Sequential> classifier;
+    private readonly NamedModules<Sequential> classifier;
     private readonly string[] _keys;
 
     public SinglePanopticDeepLabHead(int decoderChannels, int headChannels, IReadOnlyList<(string Key, int Outputs)> outputs, double bnMomentum, double bnEps)
         : base(nameof(SinglePanopticDeepLabHead))
     {
-        classifier = new ModuleDict<Sequential>();
-        foreach (var (key, n) in outputs)
-            classifier.Add((key, nn.Sequential(PanopticConvs.Fuse5x5(decoderChannels, headChannels, bnMomentum, bnEps),
-                Conv2dLayer.Create(headChannels, n, 1))));
+        classifier = new NamedModules<Sequential>(outputs.Select(o => (o.Key, nn.Sequential(
+            PanopticConvs.Fuse5x5(decoderChannels, headChannels, bnMomentum, bnEps), Conv2dLayer.Create(headChannels, o.Outputs, 1)))));
         _keys = outputs.Select(o => o.Key).ToArray();
         RegisterComponents();
     }
@@ -29,10 +27,10 @@ public sealed class SinglePanopticDeepLabHead : nn.Module<Tensor, Dictionary<str
     public override Dictionary<string, Tensor> forward(Tensor x)
     {
         var result = new Dictionary<string, Tensor>();
-        foreach (var key in _keys) result[key] = classifier[key].forward(x);
+        foreach (var key in _keys) result[key] = classifier.Get(key).forward(x);
         return result;
     }
 
     public Dictionary<string, string> EmitOnnx(OnnxGraphBuilder g, string x) =>
-        _keys.ToDictionary(key => key, key => g.Emit(classifier[key], x));
+        _keys.ToDictionary(key => key, key => g.Emit(classifier.Get(key), x));
 }

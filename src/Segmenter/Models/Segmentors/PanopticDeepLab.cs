@@ -91,9 +91,18 @@ public sealed class PanopticDeepLab : Segmentor
     public override Dictionary<string, Tensor> ComputeLosses(TrainingBatch batch)
     {
         var targets = batch.Panoptic ?? throw new ArgumentException("a panoptic batch needs its targets (centre heatmaps, offsets, weights)", nameof(batch));
-        var r = batch.Reduction;
         using var scope = NewDisposeScope();
         var (sem, center, offset) = Predict(batch.Images);
+        var losses = Losses(sem, center, offset, targets, batch.Reduction);
+        foreach (var v in losses.Values) v.MoveToOuterDisposeScope();
+        return losses;
+    }
+
+    /// <summary>The weighted loss terms of outputs (as <see cref="Predict"/> gives them) against their targets; also the validation loss.</summary>
+    public Dictionary<string, Tensor> Losses(Tensor sem, Tensor center, Tensor offset, PanopticTargetBatch targets, ICrossReplicaReduction? reduction = null)
+    {
+        var r = reduction ?? CrossReplicaReduction.None;
+        using var scope = NewDisposeScope();
         var losses = new Dictionary<string, Tensor>
         {
             ["semantic.loss_ce"] = _semanticLoss.Compute(sem, targets.Semantic, targets.SemanticWeights, r) * SemanticLossWeight,
