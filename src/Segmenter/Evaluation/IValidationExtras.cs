@@ -9,6 +9,9 @@ public interface IValidationExtras
     double Loss { get; }
     /// <summary>image | ground truth | prediction panels of the first few images, for TensorBoard.</summary>
     List<(string Id, RgbImage Panel)> Panels { get; }
+
+    /// <summary>Several processes: sums the loss statistics over the ranks (every rank then has the whole split's loss; panels stay per rank).</summary>
+    void Reduce(EvaluationShard shard);
 }
 
 /// <summary>Per-image hooks of <see cref="PanopticInference.Evaluate(PanopticForward, Config.ExperimentConfig, Data.PanopticDataset, TorchSharp.torch.Device, int?, string?, EvaluationShard?, IPanopticImageObserver?)"/>.</summary>

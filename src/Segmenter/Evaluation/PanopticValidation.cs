@@ -25,11 +25,12 @@ public sealed class PanopticValidation(ExperimentConfig cfg, PanopticDataset val
                 $"drop them for model.type {cfg.Model.Type} (use --pred-dir for its predictions)");
         var panoptic = model as PanopticDeepLab
             ?? throw new ArgumentException($"panoptic validation needs a panoptic model, got {model.GetType().Name}", nameof(model));
-        var extras = options.CollectExtras && options.Shard.WorldSize == 1
+        var extras = options.CollectExtras
             ? new PanopticValidationCollector(panoptic, valSet, PanopticInference.TargetOptions(cfg.Model.Panoptic, cfg.Data.IgnoreIndex),
                 Palettes.For(cfg.Data, valSet.Classes.NumClasses), options.MaxPanels)
             : null;
         var result = PanopticInference.Evaluate(panoptic, cfg, valSet, device, predictionDir: options.PredictionDir, shard: options.Shard, observer: extras);
+        if (options.Shard.WorldSize > 1) extras?.Reduce(options.Shard);
         return new ValidationOutcome(ValidationMetrics.Of(result, extras?.Loss ?? double.NaN), result, extras);
     }
 }

@@ -21,6 +21,13 @@ public sealed class PanopticValidationCollector(PanopticDeepLab model, PanopticD
     public double Loss => _images == 0 ? double.NaN : _lossSum / _images;
     public List<(string Id, RgbImage Panel)> Panels { get; } = new();
 
+    public void Reduce(EvaluationShard shard)
+    {
+        var sums = new[] { _lossSum, _images };
+        shard.Sum(sums, "val-loss");
+        (_lossSum, _images) = (sums[0], (int)sums[1]);
+    }
+
     public void OnOutputs(int index, PanopticIdMap truth, Tensor semantic, Tensor center, Tensor offset)
     {
         var item = dataset.Items[index];

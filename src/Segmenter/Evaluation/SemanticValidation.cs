@@ -9,8 +9,8 @@ namespace Segmenter.Evaluation;
 /// <summary>
 /// Validation of a semantic model: mmseg's metrics (mIoU headline) over the validation set; on one process optionally
 /// the validation loss and image | ground truth | prediction panels (<see cref="ValidationCollector"/>), the confusion
-/// matrix and error-map panels; over several processes each rank evaluates its share and the areas are summed, equal
-/// to a single-process evaluation.
+/// matrix and error-map panels; over several processes each rank evaluates its share and the areas (and loss sums) are
+/// summed, equal to a single-process evaluation.
 /// </summary>
 public sealed class SemanticValidation(ExperimentConfig cfg, ISegmentationDataset valSet, IReadOnlyList<string> classNames) : IValidationEvaluator
 {
@@ -25,18 +25,14 @@ public sealed class SemanticValidation(ExperimentConfig cfg, ISegmentationDatase
         if (options.PredictionDir is not null)
             throw new SegmenterException("--pred-dir writes COCO panoptic predictions, for panoptic models", "--pred-dir",
                 "drop it (use `segment predict` for semantic predictions)");
+        // Several processes: each rank evaluates its share (images r, r + N, ...); areas and loss sums are summed below.
         var shard = options.Shard;
-        if (shard.WorldSize > 1)
-        {
-            var part = SegmentationEvaluator.Evaluate(model, cfg, new ShardedDataset(valSet, shard.Rank, shard.WorldSize), device);
-            var packed = part.PackAreas();
-            shard.Sum(packed, "val-areas");
-            var whole = SemanticResult.UnpackAreas(packed, part);
-            return new ValidationOutcome(ValidationMetrics.Of(whole, classNames), whole);
-        }
+        var images = shard.WorldSize > 1 ? new ShardedDataset(valSet, shard.Rank, shard.WorldSize) : valSet;
+        if (shard.WorldSize > 1 && (options.ConfusionDir is not null || options.ShowDir is not null))
+            throw new SegmenterException("--confusion and --show-dir run in one process", "segment eval", "run segment eval without the launcher");
         var palette = Palettes.For(cfg.Data, cfg.Model.NumClasses);
         var extras = options.CollectExtras
-            ? new ValidationCollector(valSet, cfg.Model.NumClasses, cfg.Data.IgnoreIndex, SegmentationInference.UsesTta(cfg.Test), palette, options.MaxPanels)
+            ? new ValidationCollector(images, cfg.Model.NumClasses, cfg.Data.IgnoreIndex, SegmentationInference.UsesTta(cfg.Test), palette, options.MaxPanels)
             : null;
         var matrix = options.ConfusionDir is null ? null : new ConfusionMatrix(cfg.Model.NumClasses, cfg.Data.IgnoreIndex);
         if (options.Worst is < 1) throw new SegmenterException("--worst must be >= 1", "--worst", "pass the number of worst images to keep");
@@ -47,7 +43,14 @@ public sealed class SemanticValidation(ExperimentConfig cfg, ISegmentationDatase
             matrix?.Update(pred, item.Label);
             show?.OnImage(i, item, pred);
         };
-        var result = SegmentationEvaluator.Evaluate(model, cfg, valSet, device, onImage: onImage);
+        var result = SegmentationEvaluator.Evaluate(model, cfg, images, device, onImage: onImage);
+        if (shard.WorldSize > 1)
+        {
+            var packed = result.PackAreas();
+            shard.Sum(packed, "val-areas");
+            result = SemanticResult.UnpackAreas(packed, result);
+            extras?.Reduce(shard);
+        }
         if (matrix is not null)
         {
             var (json, png) = Visualization.ConfusionOutput.Write(options.ConfusionDir!, matrix, classNames);

@@ -25,6 +25,13 @@ public sealed class ValidationCollector(ISegmentationDataset dataset, int numCla
 
     public List<(string Id, RgbImage Panel)> Panels { get; } = new();
 
+    public void Reduce(EvaluationShard shard)
+    {
+        var sums = new[] { _lossSum, _pixels };
+        shard.Sum(sums, "val-loss");
+        (_lossSum, _pixels) = (sums[0], (long)sums[1]);
+    }
+
     /// <summary>The per-image hook: <paramref name="scores"/> [1, C, H0, W0], <paramref name="pred"/> the argmax at H0 x W0.</summary>
     public void OnImage(int index, TransformedSample item, Tensor scores, byte[] pred)
     {

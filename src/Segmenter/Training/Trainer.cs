@@ -123,12 +123,12 @@ public static class Trainer
                 bool last = it == stopAt;
                 if (RunCheckpoints.IsDue(t.ValInterval, it) || it == maxIters)
                 {
-                    // Several processes: validation is sharded over the ranks and its statistics summed; the per-image extras
-                    // (validation loss, panels) are single-process only. Metrics are then the same on every rank, so early
-                    // stopping decides alike everywhere.
+                    // Several processes: validation is sharded over the ranks and its statistics (areas, PQ totals, loss sums)
+                    // summed, so the metrics are the same on every rank and early stopping decides alike everywhere; panels
+                    // come from rank 0's share.
                     lastEval = task.Validation.Evaluate(model, device, new EvaluationOptions
                     {
-                        Shard = dist?.EvaluationShard ?? EvaluationShard.Whole, CollectExtras = dist is null, MaxPanels = t.Tensorboard ? 4 : 0,
+                        Shard = dist?.EvaluationShard ?? EvaluationShard.Whole, CollectExtras = true, MaxPanels = root && t.Tensorboard ? 4 : 0,
                     });
                     model.train();
                     progress?.Evaluation(it, lastEval);

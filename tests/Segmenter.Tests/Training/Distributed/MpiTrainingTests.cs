@@ -84,40 +84,55 @@ public sealed class MpiTrainingTests(ITestOutputHelper output)
     /// The small Panoptic-DeepLab under `mpirun -np 2` through the same loop: the loader's workers build each rank's
     /// targets, the semantic loss takes the global hard-pixel top-k, the centre/offset losses divide by the global
     /// weights, validation is sharded and its PQ totals summed. Losses, weights and PQ equal one process with the whole
-    /// batch (dropout off: masks cannot match a split batch; a small SGD step, see PanopticDataParallelTests; one torch
-    /// thread everywhere: with 2 threads in the single process a near-constant BatchNorm channel's weight parts by 7e-5).
+    /// batch, and so do PQ and the validation loss of the sharded validation (dropout off: masks cannot match a split
+    /// batch; a small SGD step, see PanopticDataParallelTests; one torch thread everywhere: with 2 threads in the single
+    /// process a near-constant BatchNorm channel's weight parts by 7e-5).
     /// </summary>
-    [Fact]
-    public void PanopticRanksTrainLikeOneProcessWithTheWholeBatch()
+    private static readonly string PanopticConfig = Path.Combine(TestPaths.Configs, "smoke_panoptic.yaml");
+    private static readonly Lazy<string> PanopticData = new(() =>
+        Segmenter.Data.Synth.PanopticSynth.Generate(TestPaths.NewTempDir("mpi_pan_data"), "cityscapes-panoptic", count: 8, size: 64, seed: 5).Root);
+
+    private static string[] PanopticOverrides(string workDir) =>
+    [
+        $"data.root={PanopticData.Value}", $"train.work_dir={workDir}", "schedule.max_iters=3", "schedule.warmup_iters=0", "data.batch_size=4",
+        "data.num_workers=1", "train.val_interval=3", "train.checkpoint_interval=0", "train.log_interval=1", "train.sync_bn=true",
+        "model.panoptic.aspp_dropout=0", "train.threads=1", "optimizer.type=sgd", "optimizer.lr=0.0002", "optimizer.momentum=0.9",
+        "optimizer.weight_decay=0.001", "data.train_pipeline.scale=[64, 32]", "data.train_pipeline.crop_size=[32, 48]",
+    ];
+
+    /// <summary>The single-process panoptic run with the whole batch, trained once for both cases.</summary>
+    private static readonly Lazy<(string Dir, TrainResult Result)> PanopticReference = new(() =>
+    {
+        var dir = TestPaths.NewTempDir("mpi_pan_single");
+        var cfg = ConfigLoader.Load(PanopticConfig, PanopticOverrides(dir));
+        return (dir, Trainer.Run(cfg, new TrainOptions { ConfigYaml = ConfigWriter.ToYaml(cfg) }));
+    });
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)] // uneven slices 2/1/1
+    public void PanopticRanksTrainLikeOneProcessWithTheWholeBatch(int np)
     {
         if (!MpiRunner.Available) { output.WriteLine(MpiRunner.Missing); return; }
-        var data = Segmenter.Data.Synth.PanopticSynth.Generate(TestPaths.NewTempDir("mpi_pan_data"), "cityscapes-panoptic", count: 8, size: 64, seed: 5).Root;
-        string config = Path.Combine(TestPaths.Configs, "smoke_panoptic.yaml");
-        string[] Pan(string workDir) =>
-        [
-            $"data.root={data}", $"train.work_dir={workDir}", "schedule.max_iters=3", "schedule.warmup_iters=0", "data.batch_size=4",
-            "data.num_workers=1", "train.val_interval=3", "train.checkpoint_interval=0", "train.log_interval=1", "train.sync_bn=true",
-            "model.panoptic.aspp_dropout=0", "train.threads=1", "optimizer.type=sgd", "optimizer.lr=0.0002", "optimizer.momentum=0.9", "optimizer.weight_decay=0.001",
-            "data.train_pipeline.scale=[64, 32]", "data.train_pipeline.crop_size=[32, 48]",
-        ];
-        var singleDir = TestPaths.NewTempDir("mpi_pan_single");
-        var cfg = ConfigLoader.Load(config, Pan(singleDir));
-        var single = Trainer.Run(cfg, new TrainOptions { ConfigYaml = ConfigWriter.ToYaml(cfg) });
-
+        var (singleDir, single) = PanopticReference.Value;
         var mpiDir = TestPaths.NewTempDir("mpi_pan_ranks");
-        var r = MpiRunner.Run(2, ["train", "--config", config, "--dist-backend", "mpi", "--cfg-options", .. Pan(mpiDir)], timeoutSeconds: 400);
+        var r = MpiRunner.Run(np, ["train", "--config", PanopticConfig, "--dist-backend", "mpi", "--cfg-options", .. PanopticOverrides(mpiDir)],
+            timeoutSeconds: 400);
         output.WriteLine(r.All);
         Assert.Equal(0, r.Exit);
-        Assert.Contains("All 2 ranks hold bit-identical weights", r.All);
+        Assert.Contains($"All {np} ranks hold bit-identical weights", r.All);
 
         var expected = Losses(Path.Combine(singleDir, "metrics.jsonl"));
         var got = Losses(Path.Combine(mpiDir, "metrics.jsonl"));
         Assert.Equal(3, got.Count);
         for (int i = 0; i < got.Count; i++)
-            Assert.True(Math.Abs(got[i] - expected[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"iter {i + 1}: loss {got[i]} with 2 ranks vs {expected[i]}");
-        double Pq(string dir) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
-            .Last(e => e.TryGetProperty("PQ", out _)).GetProperty("PQ").GetDouble();
-        Assert.Equal(Pq(singleDir), Pq(mpiDir), 6);
+            Assert.True(Math.Abs(got[i] - expected[i]) <= 1e-5 * Math.Max(1, Math.Abs(expected[i])), $"iter {i + 1}: loss {got[i]} with {np} ranks vs {expected[i]}");
+        // Sharded validation: PQ and the validation loss (summed over the ranks' shares) equal the single process's.
+        double Val(string dir, string key) => File.ReadAllLines(Path.Combine(dir, "metrics.jsonl")).Select(l => JsonDocument.Parse(l).RootElement)
+            .Last(e => e.TryGetProperty("PQ", out _)).GetProperty(key).GetDouble();
+        Assert.Equal(Val(singleDir, "PQ"), Val(mpiDir, "PQ"), 6);
+        double lossA = Val(singleDir, "val_loss"), lossB = Val(mpiDir, "val_loss");
+        Assert.True(Math.Abs(lossA - lossB) <= 1e-5 * Math.Abs(lossA), $"val_loss {lossB} with {np} ranks vs {lossA}");
 
         using var a = Checkpointer.Load(single.LastCheckpoint!);
         using var b = Checkpointer.Load(Path.Combine(mpiDir, "iter_00000003.ckpt"));

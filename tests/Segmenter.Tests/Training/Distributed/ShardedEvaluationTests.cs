@@ -47,6 +47,42 @@ public sealed class ShardedEvaluationTests
         }
     }
 
+    /// <summary>
+    /// The training loop's validation through <see cref="SemanticValidation"/> on concurrent shards whose sums meet at a
+    /// barrier (what MPI's all-reduce does): metrics and the validation loss equal one process's.
+    /// </summary>
+    [Fact]
+    public void ShardedValidationLossAndMetricsEqualOneProcess()
+    {
+        var cfg = ConfigLoader.Load(SynthData.SmokeConfig, [$"data.root={SynthData.VocRoot}", "data.num_workers=0", "train.threads=1"]);
+        torch.manual_seed(5);
+        using var model = ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg));
+        model.eval(); // the shards share one model: none may switch it back to training mode while another evaluates
+        var validation = ValidationEvaluators.Create(cfg);
+        var whole = validation.Evaluate(model, torch.CPU, new EvaluationOptions { CollectExtras = true });
+        const int world = 2;
+        var sums = new double[world][];
+        using var barrier = new Barrier(world);
+        void Sum(int rank, double[] values)
+        {
+            sums[rank] = (double[])values.Clone();
+            barrier.SignalAndWait();
+            for (int i = 0; i < values.Length; i++) values[i] = sums.Sum(v => v[i]);
+            barrier.SignalAndWait();
+        }
+        var outcomes = new ValidationOutcome[world];
+        var threads = Enumerable.Range(0, world).Select(r => new Thread(() => outcomes[r] = validation.Evaluate(model, torch.CPU,
+            new EvaluationOptions { CollectExtras = true, Shard = new EvaluationShard(r, world, (v, _) => Sum(r, v)) }))).ToList();
+        threads.ForEach(t => t.Start());
+        threads.ForEach(t => t.Join());
+        foreach (var o in outcomes)
+        {
+            Assert.Equal(whole["mIoU"], o["mIoU"]);
+            Assert.Equal(whole.Semantic.AreaIntersect, o.Semantic.AreaIntersect);
+            Assert.True(Math.Abs(whole["val_loss"] - o["val_loss"]) <= 1e-9 * whole["val_loss"], $"val_loss {o["val_loss"]} vs {whole["val_loss"]}");
+        }
+    }
+
     private sealed class Numbers(int n) : ISegmentationDataset
     {
         public int Count => n;
