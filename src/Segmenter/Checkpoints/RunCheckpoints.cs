@@ -20,6 +20,9 @@ public sealed class RunCheckpoints(string workDir, ExperimentConfig cfg, string 
     /// <summary>Best value of the metric seen so far (the worst infinity before the first validation).</summary>
     public double Best { get; private set; } = greaterIsBetter ? double.NegativeInfinity : double.PositiveInfinity;
 
+    /// <summary>Loop state saved with every checkpoint and restored on resume (early stopping).</summary>
+    public IReadOnlyList<ICheckpointedState> States { get; init; } = [];
+
     /// <summary>The iter_*.ckpt written last by <see cref="Save"/>, or null.</summary>
     public string? Last { get; private set; }
 
@@ -35,6 +38,8 @@ public sealed class RunCheckpoints(string workDir, ExperimentConfig cfg, string 
         using var ckpt = Checkpointer.Load(from);
         ckpt.ApplyTo(model, optimizer);
         Best = ReadBest(ckpt.ExtraJson);
+        using (var extra = JsonDocument.Parse(ckpt.ExtraJson))
+            foreach (var state in States) state.Read(extra.RootElement);
         Log.Information("Resumed from {Checkpoint} at iteration {Iteration}", from, ckpt.Iteration);
         return ckpt.Iteration;
     }
@@ -65,9 +70,12 @@ public sealed class RunCheckpoints(string workDir, ExperimentConfig cfg, string 
         return true;
     }
 
-    private Checkpoint Capture(long it, nn.Module model, IOptimizer optimizer) =>
-        Checkpoint.Capture(it, model, optimizer, configYaml, Checkpoint.ArchitectureOf(cfg.Model),
-            JsonSerializer.Serialize(new Dictionary<string, double?> { [$"best_{metric}"] = double.IsFinite(Best) ? Best : null }));
+    private Checkpoint Capture(long it, nn.Module model, IOptimizer optimizer)
+    {
+        var extra = new Dictionary<string, double?> { [$"best_{metric}"] = double.IsFinite(Best) ? Best : null };
+        foreach (var state in States) state.Write(extra);
+        return Checkpoint.Capture(it, model, optimizer, configYaml, Checkpoint.ArchitectureOf(cfg.Model), JsonSerializer.Serialize(extra));
+    }
 
     private double ReadBest(string extraJson)
     {

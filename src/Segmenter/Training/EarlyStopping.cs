@@ -9,7 +9,7 @@ namespace Segmenter.Training;
 /// validations) and Keras' EarlyStopping. Non-finite values (a NaN class IoU) count as no improvement.
 /// The counter is not stored in checkpoints: a resumed run counts from its first validation again.
 /// </summary>
-public sealed class EarlyStopping(string metric, int patience, double minDelta, bool greaterIsBetter)
+public sealed class EarlyStopping(string metric, int patience, double minDelta, bool greaterIsBetter) : Checkpoints.ICheckpointedState
 {
     private double _best = double.NaN;
 
@@ -36,6 +36,19 @@ public sealed class EarlyStopping(string metric, int patience, double minDelta, 
         if (improved) { _best = v; Stale = 0; }
         else Stale++;
         return Stale >= Patience;
+    }
+
+    /// <summary>Saves the best value and the stale count, so a resumed run keeps counting where it stopped.</summary>
+    public void Write(IDictionary<string, double?> extra)
+    {
+        extra["early_stop_best"] = double.IsFinite(_best) ? _best : null;
+        extra["early_stop_stale"] = Stale;
+    }
+
+    public void Read(System.Text.Json.JsonElement extra)
+    {
+        if (extra.TryGetProperty("early_stop_best", out var b) && b.ValueKind == System.Text.Json.JsonValueKind.Number) _best = b.GetDouble();
+        if (extra.TryGetProperty("early_stop_stale", out var s) && s.ValueKind == System.Text.Json.JsonValueKind.Number) Stale = s.GetInt32();
     }
 
     /// <summary>The log line that says why the run ended.</summary>

@@ -74,8 +74,9 @@ public static class Trainer
         var schedule = new LrSchedule(cfg.Schedule, cfg.Optimizer.Lr);
 
         var best = BestMetric.FromConfig(t, task.Validation);
-        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, best.FileName, best.GreaterIsBetter);
         var stopper = EarlyStopping.FromConfig(t, best.Name);
+        var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, best.FileName, best.GreaterIsBetter)
+            { States = stopper is null ? [] : [stopper] };
         long start = checkpoints.Resume(options.Resume, model, optimizer);
         // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
