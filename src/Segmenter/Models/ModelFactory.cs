@@ -19,7 +19,7 @@ public static class ModelFactory
     public static Segmentor Create(ModelConfig cfg, int inputSize = 0) => ModelRegistry.Segmentors.Get(cfg.Type)(cfg, inputSize);
 
     /// <summary>The task a model type serves (decides the data targets and the evaluator), known before the model is built.</summary>
-    public static SegmentationTask TaskOf(ModelConfig cfg) => cfg.Type == "panoptic_deeplab" ? SegmentationTask.Panoptic : SegmentationTask.Semantic;
+    public static SegmentationTask TaskOf(ModelConfig cfg) => ModelRegistry.TaskOf(cfg.Type);
 
     /// <summary>Panoptic-DeepLab (or Axial-DeepLab on an axial_resnet backbone) from model.panoptic and the backbone config.</summary>
     public static PanopticDeepLab CreatePanoptic(ModelConfig cfg, int inputSize = 0)

@@ -29,10 +29,22 @@ public static class ModelRegistry
     /// <summary>model.loss.type; the flag says whether OHEM (model.loss.ohem) applies to this use.</summary>
     public static PartRegistry<Func<LossConfig, bool, CrossEntropyLoss>> Losses { get; } = new("model.loss.type", "loss type");
 
+    private static readonly Dictionary<string, SegmentationTask> SegmentorTasks = new(StringComparer.Ordinal);
+
+    /// <summary>The task a model.type serves (decides the data targets and the evaluator), known before the model is built.</summary>
+    public static SegmentationTask TaskOf(string modelType) =>
+        SegmentorTasks.TryGetValue(modelType, out var task) ? task : throw Segmentors.Unknown(modelType);
+
+    private static void RegisterSegmentor(string name, SegmentationTask task, Func<ModelConfig, int, Segmentor> build, params string[] reads)
+    {
+        Segmentors.Register(name, build, reads);
+        SegmentorTasks[name] = task;
+    }
+
     static ModelRegistry()
     {
-        Segmentors.Register("encoder_decoder", ModelFactory.CreateEncoderDecoder);
-        Segmentors.Register("panoptic_deeplab", (cfg, inputSize) => ModelFactory.CreatePanoptic(cfg, inputSize), "panoptic");
+        RegisterSegmentor("encoder_decoder", SegmentationTask.Semantic, ModelFactory.CreateEncoderDecoder, "decode_head", "aux_head");
+        RegisterSegmentor("panoptic_deeplab", SegmentationTask.Panoptic, (cfg, inputSize) => ModelFactory.CreatePanoptic(cfg, inputSize), "panoptic");
 
         Backbones.Register("resnet", (cfg, _) => new ResNet(cfg.Backbone, cfg.BnMomentum, cfg.BnEps));
         Backbones.Register("axial_resnet", (cfg, inputSize) => new AxialResNet(cfg.Backbone, ModelFactory.AxialInputSize(cfg, inputSize)), "axial");

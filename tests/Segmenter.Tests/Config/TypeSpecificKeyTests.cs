@@ -63,8 +63,14 @@ public class TypeSpecificKeyTests
         var cfg = ConfigLoader.LoadText("", "test.yaml", ["model.decode_head.type=isa", "model.decode_head.down_factor=[4, 2]", "model.decode_head.isa_channels=64"]);
         Assert.Equal(new SizePair(4, 2), cfg.Model.DecodeHead.DownFactor);
         Assert.Equal(64, cfg.Model.DecodeHead.IsaChannels);
-        var panoptic = ConfigLoader.LoadText("model:\n  type: panoptic_deeplab\n  aux_head: null\n", "test.yaml", ["model.panoptic.sigma=4"]);
+        var panoptic = ConfigLoader.LoadText("model:\n  type: panoptic_deeplab\n", "test.yaml", ["model.panoptic.sigma=4"]);
         Assert.Equal(4, panoptic.Model.Panoptic.Sigma);
-        Assert.Contains("  panoptic:\n", ConfigWriter.ToYaml(panoptic));
+        var shown = ConfigWriter.ToYaml(panoptic);
+        Assert.Contains("  panoptic:\n", shown);
+        // The encoder_decoder's heads are not read by panoptic_deeplab: not shown, and an error when set.
+        Assert.DoesNotContain("decode_head", shown);
+        Assert.DoesNotContain("aux_head", shown);
+        var e = Assert.Throws<SegmenterException>(() => ConfigLoader.LoadText("model:\n  type: panoptic_deeplab\n  aux_head: null\n", "test.yaml", []));
+        Assert.Contains("'model.aux_head' is not read by model.type 'panoptic_deeplab'", e.Message);
     }
 }
