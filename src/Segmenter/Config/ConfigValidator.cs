@@ -40,13 +40,24 @@ public static class ConfigValidator
         check.OneOf("model.backbone.depth", b.Depth, b.Type == "axial_resnet" ? AxialDepths : Depths);
         check.OneOf("model.backbone.output_stride", b.OutputStride, OutputStrides);
         if (b.MultiGrid is { } grid)
+        {
             check.That("model.backbone.multi_grid", grid.Count >= 1 && grid.All(g => g >= 1), Show(grid), "null or a list of integers >= 1, e.g. [1, 2, 4]");
+            if (b.Type == "resnet" && Depths.Contains(b.Depth) && Models.Backbones.ResNet.Plan(b.Depth).Blocks[3] is var layer4 && grid.Count != layer4)
+                check.That("model.backbone.multi_grid", false, Show(grid), $"{layer4} dilations, one per layer4 block of ResNet-{b.Depth} (MMSegmentation's meaning)");
+        }
         check.OneOf("model.backbone.attention.type", b.Attention.Type, AttentionTypes);
         check.OneOf("model.backbone.attention.layout", b.Attention.Layout, AttentionLayouts);
         if (b.Pretrained is { } pretrained)
             check.That("model.backbone.pretrained", pretrained.Trim().Length > 0, "''", "null or a path to a weights file");
 
         var ax = b.Axial;
+        if (b.Type == "axial_resnet")
+        {
+            check.That("model.backbone.output_stride", b.OutputStride is 16 or 32, b.OutputStride, "16 (Axial-DeepLab: layer4 without stride) or 32 for axial_resnet");
+            int largestCrop = Math.Max(config.Data.TrainPipeline.CropSize.H, config.Data.TrainPipeline.CropSize.W);
+            if (ax.InputSize is null)
+                check.That("model.backbone.axial.input_size", largestCrop >= 16, "null", $"an integer >= 16 (the larger crop side, {largestCrop}, is too small to size the attention tables)");
+        }
         check.OneOf("model.backbone.axial.width", ax.Width, AxialWidths);
         check.OneOf("model.backbone.axial.stem", ax.Stem, AxialStems);
         if (ax.InputSize is { } inputSize) check.That("model.backbone.axial.input_size", inputSize >= 16, inputSize, "null (the crop size) or an integer >= 16");

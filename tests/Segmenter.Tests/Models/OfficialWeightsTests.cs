@@ -151,7 +151,7 @@ public class OfficialWeightsTests(ITestOutputHelper output)
     [Fact]
     public void ConfigAcceptsAxialDepth26AndInstanceHeadChannels()
     {
-        const string yaml = "model:\n  type: panoptic_deeplab\n  backbone:\n    type: axial_resnet\n    depth: {0}\n  panoptic:\n    instance_head_channels: 32\n";
+        const string yaml = "model:\n  type: panoptic_deeplab\n  backbone:\n    type: axial_resnet\n    depth: {0}\n    output_stride: 16\n  panoptic:\n    instance_head_channels: 32\n";
         var cfg = ConfigLoader.LoadText(string.Format(yaml, 26));
         Assert.Equal(26, cfg.Model.Backbone.Depth);
         Assert.Equal(32, cfg.Model.Panoptic.InstanceHeadChannels);

@@ -119,20 +119,15 @@ public class ResNetTests
         Assert.InRange(std, 0.8 * Math.Sqrt(2.0 / (64 * 49)), 1.2 * Math.Sqrt(2.0 / (64 * 49)));
     }
 
+    // Values are validated once, when the config loads (ConfigValidator), not again by the ResNet constructor.
     [Theory]
-    [InlineData(20, 32, null, "model.backbone.depth")]
-    [InlineData(18, 4, null, "model.backbone.output_stride")]
-    [InlineData(18, 32, new[] { 1, 2, 4 }, "model.backbone.multi_grid")]
-    public void BadConfigNamesTheKey(int depth, int os, int[]? grid, string key)
+    [InlineData("depth: 20", "model.backbone.depth")]
+    [InlineData("output_stride: 4", "model.backbone.output_stride")]
+    [InlineData("depth: 18\n    multi_grid: [1, 2, 4]", "model.backbone.multi_grid")] // ResNet-18's layer4 has 2 blocks
+    [InlineData("attention:\n      type: cbam", "model.backbone.attention.type")]
+    public void BadConfigNamesTheKey(string backboneYaml, string key)
     {
-        var e = Assert.Throws<SegmenterException>(() => new ResNet(Backbone(depth, os, multiGrid: grid?.ToList())));
+        var e = Assert.Throws<SegmenterException>(() => ConfigLoader.LoadText($"model:\n  backbone:\n    {backboneYaml}\n", "t.yaml"));
         Assert.Contains(key, e.Message);
-    }
-
-    [Fact]
-    public void UnknownAttentionNamesTheKey()
-    {
-        var e = Assert.Throws<SegmenterException>(() => new ResNet(Backbone(18, attention: "cbam")));
-        Assert.Contains("model.backbone.attention.type", e.Message);
     }
 }

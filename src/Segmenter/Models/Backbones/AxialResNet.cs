@@ -26,7 +26,7 @@ public sealed class AxialResNet : Backbone, IOnnxBackbone
     {
         50 => [3, 4, 6, 3],
         26 => [1, 2, 4, 1],
-        _ => throw new SegmenterException($"Axial-ResNet depth {depth} is not supported", "model.backbone.depth", "use 50 (axial50s/m/l, Axial-DeepLab) or 26 (axial26s)"),
+        _ => throw new ArgumentOutOfRangeException(nameof(depth), depth, "Axial-ResNet depth (validated by ConfigValidator)"),
     };
 
     private readonly Sequential? stem;
@@ -48,12 +48,11 @@ public sealed class AxialResNet : Backbone, IOnnxBackbone
         Multiplier = ax.Width switch
         {
             "s" => 0.5, "m" => 0.75, "l" => 1.0,
-            _ => throw new SegmenterException($"unknown Axial-ResNet width '{ax.Width}'", "model.backbone.axial.width", "use s, m or l"),
+            _ => throw new ArgumentOutOfRangeException(nameof(cfg), ax.Width, "Axial-ResNet width (validated by ConfigValidator)"),
         };
-        if (cfg.OutputStride is not (16 or 32))
-            throw new SegmenterException($"output stride {cfg.OutputStride} is not supported by axial_resnet", "model.backbone.output_stride",
-                "use 16 (Axial-DeepLab: layer4 without stride) or 32");
-        if (inputSize < 16) throw new SegmenterException($"input size {inputSize} is too small", "model.backbone.axial.input_size", "use the crop size (>= 16)");
+        // Values were validated once when the config loaded (ConfigValidator); what is left here are programmer errors.
+        if (cfg.OutputStride is not (16 or 32)) throw new ArgumentOutOfRangeException(nameof(cfg), cfg.OutputStride, "output stride 16 or 32 (validated by ConfigValidator)");
+        if (inputSize < 16) throw new ArgumentOutOfRangeException(nameof(inputSize), inputSize, "input size >= 16 (validated by ConfigValidator)");
         var blocks = BlocksOf(cfg.Depth);
         InputSize = inputSize;
         Span = ax.Span;
@@ -80,7 +79,7 @@ public sealed class AxialResNet : Backbone, IOnnxBackbone
             inplanes = s(64);
             size = ((inputSize - 1) / 2) / 2 + 1;
         }
-        else throw new SegmenterException($"unknown Axial-ResNet stem '{ax.Stem}'", "model.backbone.axial.stem", "use inception or conv7");
+        else throw new ArgumentOutOfRangeException(nameof(cfg), ax.Stem, "Axial-ResNet stem (validated by ConfigValidator)");
 
         int[] strides = [inception ? 2 : 1, 2, 2, cfg.OutputStride == 16 ? 1 : 2];
         int[] planes = [s(128), s(256), s(512), s(1024)];

@@ -30,27 +30,17 @@ public sealed class ResNet : Backbone, IOnnxBackbone
     {
         Depth = cfg.Depth;
         DeepStem = cfg.DeepStem;
-        var (bottleneck, blocks) = cfg.Depth switch
-        {
-            18 => (false, new[] { 2, 2, 2, 2 }),
-            34 => (false, new[] { 3, 4, 6, 3 }),
-            50 => (true, new[] { 3, 4, 6, 3 }),
-            101 => (true, new[] { 3, 4, 23, 3 }),
-            152 => (true, new[] { 3, 8, 36, 3 }),
-            _ => throw new SegmenterException($"unknown ResNet depth {cfg.Depth}", "model.backbone.depth", "use 18, 34, 50, 101 or 152"),
-        };
+        // The values were validated once when the config loaded (ConfigValidator); what is left here are programmer errors.
+        var (bottleneck, blocks) = Plan(cfg.Depth);
         bool[] dilate = cfg.OutputStride switch
         {
             32 => [false, false, false],
             16 => [false, false, true],
             8 => [false, true, true],
-            _ => throw new SegmenterException($"output stride {cfg.OutputStride} is not supported", "model.backbone.output_stride", "use 8, 16 or 32"),
+            _ => throw new ArgumentOutOfRangeException(nameof(cfg), cfg.OutputStride, "output stride (validated by ConfigValidator)"),
         };
         if (cfg.MultiGrid is { } grid && grid.Count != blocks[3])
-            throw new SegmenterException($"multi_grid has {grid.Count} entries but layer4 has {blocks[3]} blocks",
-                "model.backbone.multi_grid", $"give {blocks[3]} dilations (MMSegmentation's meaning), e.g. [1, 2, 4]");
-        if (cfg.MultiGrid is { } g2 && g2.Any(v => v < 1))
-            throw new SegmenterException("multi_grid entries must be >= 1", "model.backbone.multi_grid", "use positive dilations, e.g. [1, 2, 4]");
+            throw new ArgumentException($"multi_grid has {grid.Count} entries for {blocks[3]} layer4 blocks (validated by ConfigValidator)", nameof(cfg));
         var attention = AttentionFactory(cfg.Attention);
 
         if (cfg.DeepStem)
@@ -172,6 +162,17 @@ public sealed class ResNet : Backbone, IOnnxBackbone
                     });
     }
 
+    /// <summary>Bottleneck or basic blocks, and the number of blocks per stage, of a ResNet depth (18, 34, 50, 101, 152).</summary>
+    public static (bool Bottleneck, int[] Blocks) Plan(int depth) => depth switch
+    {
+        18 => (false, [2, 2, 2, 2]),
+        34 => (false, [3, 4, 6, 3]),
+        50 => (true, [3, 4, 6, 3]),
+        101 => (true, [3, 4, 23, 3]),
+        152 => (true, [3, 8, 36, 3]),
+        _ => throw new ArgumentOutOfRangeException(nameof(depth), depth, "ResNet depth (validated by ConfigValidator)"),
+    };
+
     private static BlockAttentionFactory? AttentionFactory(AttentionConfig cfg) => cfg.Type switch
     {
         "none" => null,
@@ -179,8 +180,8 @@ public sealed class ResNet : Backbone, IOnnxBackbone
         {
             "parallel" => width => new PolarizedSelfAttentionParallel(width, width),
             "sequential" => width => new PolarizedSelfAttentionSequential(width, width),
-            _ => throw new SegmenterException($"unknown PSA layout '{cfg.Layout}'", "model.backbone.attention.layout", "use parallel or sequential"),
+            _ => throw new ArgumentOutOfRangeException(nameof(cfg), cfg.Layout, "PSA layout (validated by ConfigValidator)"),
         },
-        _ => throw new SegmenterException($"unknown attention type '{cfg.Type}'", "model.backbone.attention.type", "use none or psa"),
+        _ => throw new ArgumentOutOfRangeException(nameof(cfg), cfg.Type, "attention type (validated by ConfigValidator)"),
     };
 }

@@ -18,7 +18,7 @@ public sealed class PanopticAspp : nn.Module<Tensor, Tensor>, IOnnxExportable
     public PanopticAspp(int inChannels, int outChannels, IReadOnlyList<int> atrousRates, double bnMomentum, double bnEps, double dropout = 0.5) : base("ASPP")
     {
         if (atrousRates.Count != 3)
-            throw new SegmenterException($"ASPP needs 3 atrous rates, got {atrousRates.Count}", "model.panoptic.atrous_rates", "use e.g. [6, 12, 18] at output stride 16");
+            throw new ArgumentException($"ASPP needs 3 atrous rates, got {atrousRates.Count} (validated by ConfigValidator)", nameof(atrousRates));
         convs = new ModuleList<nn.Module<Tensor, Tensor>>();
         convs.Add(PanopticConvs.Conv1x1BnRelu(inChannels, outChannels, bnMomentum, bnEps));
         foreach (var r in atrousRates)

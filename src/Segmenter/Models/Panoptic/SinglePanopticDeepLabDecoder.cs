@@ -25,8 +25,7 @@ public sealed class SinglePanopticDeepLabDecoder : nn.Module<Tensor[], Tensor>
         double bnMomentum, double bnEps, double asppDropout = 0.5) : base(nameof(SinglePanopticDeepLabDecoder))
     {
         if (lowLevelChannels.Count != lowLevelIndex.Count || lowLevelChannels.Count != lowLevelChannelsProject.Count)
-            throw new SegmenterException("low-level indices and projection widths differ in length", "model.panoptic.low_level_index",
-                "give one projection width per low-level feature");
+            throw new ArgumentException("low-level indices and projection widths differ in length (validated by ConfigValidator)", nameof(lowLevelChannelsProject));
         _featureIndex = featureIndex;
         _lowLevelIndex = lowLevelIndex.ToArray();
         aspp = useAspp ? new PanopticAspp(inChannels, asppChannels, atrousRates, bnMomentum, bnEps, asppDropout)
