@@ -16,7 +16,7 @@ public class TurboJpegTests(ITestOutputHelper output)
     private bool Skip()
     {
         if (TurboJpeg.Enabled) return false;
-        output.WriteLine($"SKIPPED: JPEG decoder is {TurboJpeg.Decoder}; install libturbojpeg0 (scripts/test.sh does) to run this test");
+        output.WriteLine($"SKIPPED: JPEG decoder is {TurboJpeg.Decoder}; the libjpeg-turbo path needs libturbojpeg0 (scripts/test.sh installs it) and SEGMENTER_JPEG unset");
         return true;
     }
 
