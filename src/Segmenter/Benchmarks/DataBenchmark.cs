@@ -94,7 +94,7 @@ public static class DataBenchmark
         string Share(double ms) => (100 * ms / total).ToString("F0", CultureInfo.InvariantCulture) + " %";
         return string.Create(CultureInfo.InvariantCulture,
             $"train pipeline on one core, {r.Images} samples of {r.Width}x{r.Height} ({r.Rounds} rounds): {r.ImagesPerSecondPerCore:F1} images/s\n" +
-            $"  decode JPEG   {r.DecodeImageMs,7:F2} ms  {Share(r.DecodeImageMs),5}\n" +
+            $"  decode JPEG   {r.DecodeImageMs,7:F2} ms  {Share(r.DecodeImageMs),5}  ({TurboJpeg.Decoder})\n" +
             $"  decode label  {r.DecodeLabelMs,7:F2} ms  {Share(r.DecodeLabelMs),5}\n" +
             $"  transforms    {r.TransformMs,7:F2} ms  {Share(r.TransformMs),5}  (rescale, crop, flip, photometric distortion, normalise, pad)");
     }
@@ -103,5 +103,6 @@ public static class DataBenchmark
     {
         ["images"] = r.Images, ["width"] = r.Width, ["height"] = r.Height, ["images_per_s_per_core"] = r.ImagesPerSecondPerCore,
         ["decode_image_ms"] = r.DecodeImageMs, ["decode_label_ms"] = r.DecodeLabelMs, ["transform_ms"] = r.TransformMs,
+        ["jpeg_decoder"] = TurboJpeg.Decoder,
     });
 }

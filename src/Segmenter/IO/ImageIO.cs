@@ -6,7 +6,8 @@ namespace Segmenter.IO;
 /// </summary>
 public static class ImageIO
 {
-    /// <summary>The native photo codec (JPEG and the other formats Skia reads). PNG photos are decoded by <see cref="PngCodec"/>.</summary>
+    /// <summary>The native photo codec (JPEG and the other formats Skia reads; JPEGs through libjpeg-turbo when it loads,
+    /// see <see cref="TurboJpeg"/>). PNG photos are decoded by <see cref="PngCodec"/>.</summary>
     public static IImageCodec Codec { get; } = new SkiaImageCodec();
 
     /// <summary>Decodes a JPEG or PNG photo to 8-bit RGB. Missing, empty, corrupt or truncated files raise a SegmenterException naming the file.</summary>

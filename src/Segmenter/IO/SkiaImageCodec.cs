@@ -7,10 +7,27 @@ namespace Segmenter.IO;
 /// <see cref="IImageCodec"/> on SkiaSharp. Decodes to RGBA8888/unpremul with NO destination colour space, so Skia
 /// applies no colour management (embedded ICC profiles are ignored, as PIL and OpenCV do) and pixel values are the
 /// decoder's raw output. The EXIF orientation of a photo is applied (as OpenCV's imread does), see <see cref="ExifOrientation"/>.
+/// Complete JPEGs are decoded by libjpeg-turbo (<see cref="TurboJpeg"/>, straight to RGB, same bytes) when it loads; every
+/// file it does not decode cleanly comes here, so errors and their messages are Skia's.
 /// </summary>
 public sealed class SkiaImageCodec : IImageCodec
 {
     public RgbImage Decode(byte[] bytes, string source)
+    {
+        // A JPEG without its end-of-image marker goes to Skia, which names how it is truncated.
+        if (TurboJpeg.Enabled && IsJpeg(bytes) && HasEndOfImage(bytes) && TurboJpeg.TryDecode(bytes, source) is { } image)
+        {
+            if (!MayHaveOrientation(bytes)) return image;
+            // Skia reads the orientation from the EXIF APP1 segment (SKCodec.Create parses headers only).
+            using var stream = new MemoryStream(bytes, writable: false);
+            using var codec = SKCodec.Create(stream);
+            if (codec is not null) return ExifOrientation.Apply(image, (int)codec.EncodedOrigin);
+        }
+        return DecodeWithSkia(bytes, source);
+    }
+
+    /// <summary>The Skia decode (every format Skia reads; JPEGs when libjpeg-turbo is off or fails).</summary>
+    internal static RgbImage DecodeWithSkia(byte[] bytes, string source)
     {
         bool isJpeg = IsJpeg(bytes);
         string kind = isJpeg ? "JPEG" : "image";
@@ -90,6 +107,26 @@ public sealed class SkiaImageCodec : IImageCodec
             return data.ToArray();
         }
         finally { handle.Free(); }
+    }
+
+    /// <summary>
+    /// False when the JPEG's header segments (up to the first start-of-scan) hold no APP1 (EXIF/XMP) segment, so it
+    /// carries no EXIF orientation; true when one is there or the segments cannot be walked (then Skia is asked).
+    /// </summary>
+    internal static bool MayHaveOrientation(ReadOnlySpan<byte> b)
+    {
+        int i = 2;
+        while (i + 4 <= b.Length)
+        {
+            if (b[i] != 0xFF) return true;
+            byte marker = b[i + 1];
+            if (marker == 0xFF) { i++; continue; } // fill byte
+            if (marker == 0xDA) return false;     // start of scan: no APP1 before it
+            if (marker == 0xE1) return true;
+            if (marker is 0x01 or (>= 0xD0 and <= 0xD9)) { i += 2; continue; } // markers without a length
+            i += 2 + ((b[i + 2] << 8) | b[i + 3]);
+        }
+        return true;
     }
 
     internal static bool IsJpeg(ReadOnlySpan<byte> b) => b.Length >= 3 && b[0] == 0xFF && b[1] == 0xD8 && b[2] == 0xFF;

@@ -20,5 +20,7 @@ public class DataBenchmarkTests
         Assert.True(r.DecodeImageMs > 0 && r.DecodeLabelMs > 0 && r.TransformMs > 0);
         Assert.Equal(1000 / (r.DecodeImageMs + r.DecodeLabelMs + r.TransformMs), r.ImagesPerSecondPerCore, 6);
         Assert.Contains("decode JPEG", DataBenchmark.Format(r));
+        Assert.Contains($"({Segmenter.IO.TurboJpeg.Decoder})", DataBenchmark.Format(r)); // which JPEG decoder was timed
+        Assert.Contains(Segmenter.IO.TurboJpeg.Decoder, DataBenchmark.ToJson(r));
     }
 }
