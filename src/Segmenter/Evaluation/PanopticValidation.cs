@@ -31,6 +31,8 @@ public sealed class PanopticValidation(ExperimentConfig cfg, PanopticDataset val
             : null;
         var result = PanopticInference.Evaluate(panoptic, cfg, valSet, device, predictionDir: options.PredictionDir, shard: options.Shard, observer: extras);
         if (options.Shard.WorldSize > 1) extras?.Reduce(options.Shard);
-        return new ValidationOutcome(ValidationMetrics.Of(result, extras?.Loss ?? double.NaN), result, extras);
+        if (extras is not null && !double.IsFinite(extras.Loss))
+            Serilog.Log.Warning("Validation loss is {Loss}: some image's outputs are not finite", extras.Loss);
+        return new ValidationOutcome(ValidationMetrics.Of(result, extras?.Loss ?? double.NaN, extras is not null), result, extras);
     }
 }

@@ -57,6 +57,6 @@ public sealed class SemanticValidation(ExperimentConfig cfg, ISegmentationDatase
             Log.Information("Wrote {Json} and {Png}", json, png);
         }
         if (show is not null) Log.Information("Wrote {Count} panels and images.csv to {Dir}", show.Finish(), Path.GetFullPath(options.ShowDir!));
-        return new ValidationOutcome(ValidationMetrics.Of(result, classNames, extras?.Loss ?? double.NaN), result, extras);
+        return new ValidationOutcome(ValidationMetrics.Of(result, classNames, extras?.Loss ?? double.NaN, extras is not null), result, extras);
     }
 }

@@ -10,7 +10,7 @@ public static class ValidationMetrics
 {
     public const string ValLoss = "val_loss";
 
-    public static Dictionary<string, double> Of(SemanticResult r, IReadOnlyList<string> classNames, double valLoss = double.NaN)
+    public static Dictionary<string, double> Of(SemanticResult r, IReadOnlyList<string> classNames, double valLoss = double.NaN, bool collectedLoss = false)
     {
         var m = new Dictionary<string, double>(StringComparer.Ordinal)
         {
@@ -23,11 +23,11 @@ public static class ValidationMetrics
             m[$"IoU.{name}"] = m[$"IoU.{c}"] = r.IoU[c];
             m[$"Acc.{name}"] = m[$"Acc.{c}"] = r.Acc[c];
         }
-        if (!double.IsNaN(valLoss)) m[ValLoss] = valLoss;
+        if (collectedLoss || !double.IsNaN(valLoss)) m[ValLoss] = valLoss;
         return m;
     }
 
-    public static Dictionary<string, double> Of(PanopticEvalResult r, double valLoss = double.NaN)
+    public static Dictionary<string, double> Of(PanopticEvalResult r, double valLoss = double.NaN, bool collectedLoss = false)
     {
         var (all, th, st) = (r.Panoptic.All, r.Panoptic.Things, r.Panoptic.Stuff);
         var m = new Dictionary<string, double>(StringComparer.Ordinal)
@@ -37,7 +37,7 @@ public static class ValidationMetrics
             ["PQ_st"] = st.Pq, ["SQ_st"] = st.Sq, ["RQ_st"] = st.Rq,
             ["mIoU"] = r.Semantic.MIoU, ["mAcc"] = r.Semantic.MAcc, ["aAcc"] = r.Semantic.AAcc,
         };
-        if (!double.IsNaN(valLoss)) m[ValLoss] = valLoss;
+        if (collectedLoss || !double.IsNaN(valLoss)) m[ValLoss] = valLoss;
         return m;
     }
 
@@ -76,6 +76,6 @@ public static class ValidationMetrics
         if (metrics.TryGetValue(metric, out var v)) return v;
         var names = metrics.Keys.Where(k => !k.StartsWith("IoU.", StringComparison.Ordinal) && !k.StartsWith("Acc.", StringComparison.Ordinal));
         throw new SegmenterException($"validation has no metric '{metric}'", key,
-            $"use one of {string.Join(", ", names)}, IoU.<class> or Acc.<class>" + (metric == ValLoss ? " (val_loss: semantic models only)" : ""));
+            $"use one of {string.Join(", ", names)}, IoU.<class> or Acc.<class>");
     }
 }
