@@ -26,9 +26,17 @@ public static class PhotoMetricDistortion
 
     private static double Uniform(Random rng, double lo, double hi) => lo + rng.NextDouble() * (hi - lo);
 
+    /// <summary>x = clamp(x·alpha + beta, 0, 255), SIMD-wide (the same separate multiply and add as the scalar tail, so the same bits).</summary>
     private static void Affine(float[] x, float alpha, float beta)
     {
-        for (int i = 0; i < x.Length; i++) x[i] = Math.Clamp(x[i] * alpha + beta, 0f, 255f);
+        var span = x.AsSpan();
+        var vectors = System.Runtime.InteropServices.MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(span);
+        var a = new System.Numerics.Vector<float>(alpha);
+        var b = new System.Numerics.Vector<float>(beta);
+        var lo = System.Numerics.Vector<float>.Zero;
+        var hi = new System.Numerics.Vector<float>(255f);
+        for (int i = 0; i < vectors.Length; i++) vectors[i] = System.Numerics.Vector.Max(System.Numerics.Vector.Min(vectors[i] * a + b, hi), lo);
+        for (int i = vectors.Length * System.Numerics.Vector<float>.Count; i < x.Length; i++) x[i] = Math.Clamp(x[i] * alpha + beta, 0f, 255f);
     }
 
     /// <summary>Scales HSV saturation and rotates hue (degrees) per pixel.</summary>
@@ -48,10 +56,15 @@ public static class PhotoMetricDistortion
                 else h = 60f * ((r - g) / delta + 4f);
             }
             s = Math.Min(s * satScale, 1f);
-            h = (h + hueShift) % 360f;
-            if (h < 0) h += 360f;
-            // HSV -> RGB
-            float chroma = v * s, hp = h / 60f, xx = chroma * (1 - Math.Abs(hp % 2 - 1)), m = v - chroma;
+            // Hue wrap without fmod (slow): h + shift lies in (-96, 396), where fmod(., 360) is the value itself or an
+            // exact subtraction of 360 (Sterbenz), so the bits are those of `(h + shift) % 360` (+ 360 when negative).
+            h += hueShift;
+            if (h >= 360f) h -= 360f;
+            else if (h < 0) h += 360f;
+            // HSV -> RGB; hp % 2 likewise: hp in [0, 6], hp − 2k is exact for k = floor(hp / 2).
+            float hp = h / 60f;
+            float hpMod2 = hp - 2 * ((int)hp >> 1);
+            float chroma = v * s, xx = chroma * (1 - Math.Abs(hpMod2 - 1)), m = v - chroma;
             float rr, gg, bb;
             switch ((int)hp)
             {
