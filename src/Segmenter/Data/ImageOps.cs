@@ -91,17 +91,19 @@ public static class ImageOps
     }
 
     /// <summary>Normalizes float HWC RGB ((x - mean) / std) into a CHW array of outH x outW, padding the rest with 0.</summary>
-    public static float[] NormalizeToChw(float[] hwc, int h, int w, IReadOnlyList<double> mean, IReadOnlyList<double> std, int outH, int outW)
+    public static unsafe float[] NormalizeToChw(float[] hwc, int h, int w, IReadOnlyList<double> mean, IReadOnlyList<double> std, int outH, int outW)
     {
+        if (hwc.Length < h * w * 3 || h > outH || w > outW) throw new ArgumentException("the image does not fit the output size");
         var chw = new float[3 * outH * outW];
+        fixed (float* src = hwc, dst = chw)
         for (int c = 0; c < 3; c++)
         {
             float m = (float)mean[c], inv = (float)(1.0 / std[c]);
             int plane = c * outH * outW;
             for (int y = 0; y < h; y++)
             {
-                int s = y * w * 3 + c, d = plane + y * outW;
-                for (int x = 0; x < w; x++) chw[d + x] = (hwc[s + x * 3] - m) * inv;
+                float* s = src + y * w * 3 + c, d = dst + plane + y * outW;
+                for (int x = 0; x < w; x++) d[x] = (s[x * 3] - m) * inv;
             }
         }
         return chw;

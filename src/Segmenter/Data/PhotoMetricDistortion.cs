@@ -40,9 +40,10 @@ public static class PhotoMetricDistortion
     }
 
     /// <summary>Scales HSV saturation and rotates hue (degrees) per pixel.</summary>
-    private static void SaturationHue(float[] x, float satScale, float hueShift)
+    private static unsafe void SaturationHue(float[] pixels, float satScale, float hueShift)
     {
-        for (int i = 0; i < x.Length; i += 3)
+        fixed (float* x = pixels)
+        for (int i = 0; i + 2 < pixels.Length; i += 3)
         {
             float r = x[i], g = x[i + 1], b = x[i + 2];
             float max = Math.Max(r, Math.Max(g, b)), min = Math.Min(r, Math.Min(g, b)), delta = max - min;
