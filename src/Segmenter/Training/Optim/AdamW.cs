@@ -34,7 +34,7 @@ public sealed class AdamW : OptimizerBase
         double bc1 = 1 - Math.Pow(Beta1, step);
         double bc2 = 1 - Math.Pow(Beta2, step);
         double stepSize = lr / bc1;
-        var denom = expAvgSq.sqrt().div_(Arg(Math.Sqrt(bc2))).add_(Arg(Eps));
+        var denom = expAvgSq.sqrt().div_(Arg(Math.Sqrt(bc2))).add_(Arg(Eps), HeldScalars.One); // add_(s) alone would make a finalizer-owned alpha 1
         p.addcdiv_(expAvg, denom, value: Arg(-stepSize));
     }
 }

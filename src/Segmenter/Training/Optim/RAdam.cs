@@ -40,7 +40,7 @@ public sealed class RAdam : OptimizerBase
         {
             double rect = Math.Sqrt((rhoT - 4) * (rhoT - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rhoT));
             // PyTorch's float / tensor is tensor.reciprocal() * float.
-            var adaptive = expAvgSq.sqrt().add_(Arg(Eps)).reciprocal_().mul_(Arg(Math.Sqrt(bc2)));
+            var adaptive = expAvgSq.sqrt().add_(Arg(Eps), HeldScalars.One).reciprocal_().mul_(Arg(Math.Sqrt(bc2)));
             p.add_(corrected.mul(Arg(lr)).mul_(adaptive).mul_(Arg(rect)), alpha: Arg(-1.0));
         }
         else
