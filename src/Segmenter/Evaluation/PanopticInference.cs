@@ -116,12 +116,12 @@ public static class PanopticInference
                 ["categories"] = new JsonArray(dataset.Classes.Categories.Select(c => (JsonNode?)new JsonObject
                     { ["id"] = c.Id, ["name"] = c.Name, ["isthing"] = c.IsThing ? 1 : 0 }).ToArray()),
             }.ToJsonString());
-        if (part.WorldSize == 1) return new PanopticEvalResult(pq.Compute(), miou.Compute());
-        var totals = pq.PackTotals();
-        part.Sum(totals, "val-pq");
-        pq.SetTotals(totals);
-        var areas = miou.Compute().PackAreas();
-        part.Sum(areas, "val-areas");
-        return new PanopticEvalResult(pq.Compute(), SemanticResult.UnpackAreas(areas, miou.Compute()));
+        if (part.WorldSize > 1)
+        {
+            var totals = pq.PackTotals();
+            part.Sum(totals, "val-pq");
+            pq.SetTotals(totals);
+        }
+        return new PanopticEvalResult(pq.Compute(), miou.Compute().SumOver(part));
     }
 }

@@ -194,17 +194,25 @@ public sealed class SemanticResult
     /// <summary>A result's areas and image count as one vector (exact in fp64: pixel counts stay far below 2^53), for summing over ranks.</summary>
     public double[] PackAreas()
     {
-        var r = this;
-        int c = r.NumClasses;
+        int c = NumClasses;
         var packed = new double[3 * c + 1];
         for (int k = 0; k < c; k++)
         {
-            packed[k] = r.AreaIntersect[k];
-            packed[c + k] = r.AreaPredLabel[k];
-            packed[2 * c + k] = r.AreaLabel[k];
+            packed[k] = AreaIntersect[k];
+            packed[c + k] = AreaPredLabel[k];
+            packed[2 * c + k] = AreaLabel[k];
         }
-        packed[3 * c] = r.ImageCount;
+        packed[3 * c] = ImageCount;
         return packed;
+    }
+
+    /// <summary>Several processes: this rank's result summed with every other rank's (the whole split's result on every rank).</summary>
+    public SemanticResult SumOver(EvaluationShard shard)
+    {
+        if (shard.WorldSize == 1) return this;
+        var packed = PackAreas();
+        shard.Sum(packed, "val-areas");
+        return UnpackAreas(packed, this);
     }
 
     /// <summary>The result of summed <see cref="PackAreas"/> vectors; settings from <paramref name="like"/>.</summary>

@@ -43,14 +43,8 @@ public sealed class SemanticValidation(ExperimentConfig cfg, ISegmentationDatase
             matrix?.Update(pred, item.Label);
             show?.OnImage(i, item, pred);
         };
-        var result = SegmentationEvaluator.Evaluate(model, cfg, images, device, onImage: onImage);
-        if (shard.WorldSize > 1)
-        {
-            var packed = result.PackAreas();
-            shard.Sum(packed, "val-areas");
-            result = SemanticResult.UnpackAreas(packed, result);
-            extras?.Reduce(shard);
-        }
+        var result = SegmentationEvaluator.Evaluate(model, cfg, images, device, onImage: onImage).SumOver(shard);
+        if (shard.WorldSize > 1) extras?.Reduce(shard);
         if (matrix is not null)
         {
             var (json, png) = Visualization.ConfusionOutput.Write(options.ConfusionDir!, matrix, classNames);

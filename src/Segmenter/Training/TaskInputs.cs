@@ -13,7 +13,6 @@ namespace Segmenter.Training;
 /// </summary>
 public sealed class TaskInputs
 {
-    public required SegmentationTask Task { get; init; }
     /// <summary>The training split as the loader sees it (panoptic: labels are segment positions, see <see cref="PanopticSegmentIndexView"/>).</summary>
     public required ISegmentationDataset TrainSet { get; init; }
     /// <summary>Extra targets of each transformed sample (on the loader's worker threads); null = the labels are the targets.</summary>
@@ -26,7 +25,7 @@ public sealed class TaskInputs
         if (task == SegmentationTask.Semantic)
         {
             var train = DatasetFactory.Create(cfg.Data, train: true, numClasses: cfg.Model.NumClasses);
-            return new TaskInputs { Task = task, TrainSet = train, Validation = ValidationEvaluators.Create(cfg) };
+            return new TaskInputs { TrainSet = train, Validation = ValidationEvaluators.Create(cfg) };
         }
         var trainSet = DatasetFactory.CreatePanoptic(cfg, train: true);
         if (trainSet.Classes.NumClasses != cfg.Model.NumClasses)
@@ -35,7 +34,6 @@ public sealed class TaskInputs
         var view = new PanopticSegmentIndexView(trainSet);
         return new TaskInputs
         {
-            Task = task,
             TrainSet = view,
             Targets = view.TargetBuilder(PanopticInference.TargetOptions(cfg.Model.Panoptic, cfg.Data.IgnoreIndex)),
             Validation = ValidationEvaluators.Create(cfg),

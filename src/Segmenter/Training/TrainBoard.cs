@@ -44,14 +44,18 @@ public sealed class TrainBoard(TensorBoardWriter writer, IReadOnlyList<string> c
         writer.AddScalar("val/aAcc", 100 * r.AAcc, it);
         for (int c = 0; c < r.NumClasses; c++)
             writer.AddScalar($"val_IoU/{(c < classNames.Count ? classNames[c] : $"class_{c}")}", 100 * r.IoU[c], it);
-        if (extras is null) return;
-        writer.AddScalar("val/loss", extras.Loss, it);
-        foreach (var (id, panel) in extras.Panels) writer.AddImage($"val_images/{id}", panel, it);
+        Extras(it, extras);
     }
 
     public void Evaluation(long it, PanopticEvalResult r, IValidationExtras? extras = null)
     {
         foreach (var (k, v) in ValidationMetrics.Of(r)) writer.AddScalar($"val/{k}", 100 * v, it);
+        Extras(it, extras);
+    }
+
+    /// <summary>The validation loss and panels, whatever the task.</summary>
+    private void Extras(long it, IValidationExtras? extras)
+    {
         if (extras is null) return;
         writer.AddScalar("val/loss", extras.Loss, it);
         foreach (var (id, panel) in extras.Panels) writer.AddImage($"val_images/{id}", panel, it);

@@ -46,11 +46,7 @@ public sealed class MpiTrainingTests(ITestOutputHelper output)
         var (singleDir, single) = Reference.Value;
         var mpiDir = TestPaths.NewTempDir("mpi_ranks");
 
-        var r = MpiRunner.Run(np, ["train", "--config", SynthData.SmokeConfig, "--dist-backend", "mpi", "--cfg-options", .. Overrides(mpiDir, Batch)],
-            timeoutSeconds: 400);
-        output.WriteLine(r.All);
-        Assert.Equal(0, r.Exit);
-        Assert.Contains($"All {np} ranks hold bit-identical weights", r.All);
+        TrainUnderMpi(np, SynthData.SmokeConfig, Overrides(mpiDir, Batch));
 
         var expected = Losses(Path.Combine(singleDir, "metrics.jsonl"));
         var got = Losses(Path.Combine(mpiDir, "metrics.jsonl"));
@@ -116,11 +112,7 @@ public sealed class MpiTrainingTests(ITestOutputHelper output)
         if (!MpiRunner.Available) { output.WriteLine(MpiRunner.Missing); return; }
         var (singleDir, single) = PanopticReference.Value;
         var mpiDir = TestPaths.NewTempDir("mpi_pan_ranks");
-        var r = MpiRunner.Run(np, ["train", "--config", PanopticConfig, "--dist-backend", "mpi", "--cfg-options", .. PanopticOverrides(mpiDir)],
-            timeoutSeconds: 400);
-        output.WriteLine(r.All);
-        Assert.Equal(0, r.Exit);
-        Assert.Contains($"All {np} ranks hold bit-identical weights", r.All);
+        TrainUnderMpi(np, PanopticConfig, PanopticOverrides(mpiDir));
 
         var expected = Losses(Path.Combine(singleDir, "metrics.jsonl"));
         var got = Losses(Path.Combine(mpiDir, "metrics.jsonl"));
@@ -260,6 +252,15 @@ public sealed class MpiTrainingTests(ITestOutputHelper output)
                 if (env.Contains($"OMPI_COMM_WORLD_RANK={rank}")) return pid;
             }
         throw new InvalidOperationException($"no child of mpirun {mpirunPid} is rank {rank}");
+    }
+
+    /// <summary>`mpirun -np N segment train` with the MPI backend; the job succeeds and its ranks end bit-identical.</summary>
+    private void TrainUnderMpi(int np, string config, string[] overrides)
+    {
+        var r = MpiRunner.Run(np, ["train", "--config", config, "--dist-backend", "mpi", "--cfg-options", .. overrides], timeoutSeconds: 400);
+        output.WriteLine(r.All);
+        Assert.Equal(0, r.Exit);
+        Assert.Contains($"All {np} ranks hold bit-identical weights", r.All);
     }
 
     private static List<double> Losses(string metricsJsonl) =>
