@@ -23,7 +23,7 @@ public sealed class PanopticTrainVisualizationTests
         string[] overrides = [$"data.root={root}", "data.num_workers=1"];
         var cfg = ConfigLoader.Load(config,
         [
-            .. overrides, $"train.work_dir={workDir}", "schedule.max_iters=4", "data.batch_size=2", "train.val_interval=2",
+            .. overrides, $"train.work_dir={workDir}", "schedule.max_iters=4", "data.batch_size=4", "optimizer.lr=0.002", "train.val_interval=2",
             "train.checkpoint_interval=0", "train.log_interval=1", "train.replicas=2", "train.amp=bf16", "train.save_best=val_loss",
             "data.train_pipeline.scale=[64, 32]", "data.train_pipeline.crop_size=[32, 64]",
         ]);
