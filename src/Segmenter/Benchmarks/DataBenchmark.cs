@@ -8,7 +8,10 @@ namespace Segmenter.Benchmarks;
 
 /// <summary>The training data pipeline's speed on one core, split into its steps (milliseconds per image).</summary>
 public sealed record DataBenchResult(int Images, int Width, int Height, double ImagesPerSecondPerCore, double DecodeImageMs,
-    double DecodeLabelMs, double TransformMs, int Rounds);
+    double DecodeLabelMs, double TransformMs, int Rounds, TransformStepMs Steps);
+
+/// <summary>The transforms' time split into their steps (milliseconds per image).</summary>
+public sealed record TransformStepMs(double RescaleCrop, double Flip, double PhotoMetric, double NormalizePad);
 
 /// <summary>
 /// `segment bench --data`: what one loader worker (one core) does per training sample on VOC-sized photos (500×375
@@ -58,6 +61,7 @@ public static class DataBenchmark
         var transform = new TrainTransform(cfg.Data.TrainPipeline, cfg.Data);
         var rng = new Random(cfg.Train.Seed);
         long decodeImage = 0, decodeLabel = 0, transformTicks = 0;
+        var steps = new TransformStepTimes();
         int samples = 0, width = 0, height = 0;
         // One untimed pass first: file cache, JIT, Skia's codecs.
         foreach (var path in images.Take(2)) transform.Apply(Load(path), rng);
@@ -70,7 +74,7 @@ public static class DataBenchmark
                 var labelPath = LabelPathOf(path);
                 var label = ImageIO.ReadLabel(labelPath);
                 long t2 = Stopwatch.GetTimestamp();
-                var sample = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image, label, path, labelPath), rng);
+                var sample = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image, label, path, labelPath), rng, steps);
                 long t3 = Stopwatch.GetTimestamp();
                 GC.KeepAlive(sample);
                 decodeImage += t1 - t0; decodeLabel += t2 - t1; transformTicks += t3 - t2;
@@ -79,7 +83,8 @@ public static class DataBenchmark
             }
         double Ms(long ticks) => ticks * 1000.0 / Stopwatch.Frequency / samples;
         double total = Ms(decodeImage) + Ms(decodeLabel) + Ms(transformTicks);
-        return new DataBenchResult(samples, width, height, 1000.0 / total, Ms(decodeImage), Ms(decodeLabel), Ms(transformTicks), Math.Max(1, rounds));
+        return new DataBenchResult(samples, width, height, 1000.0 / total, Ms(decodeImage), Ms(decodeLabel), Ms(transformTicks), Math.Max(1, rounds),
+            new TransformStepMs(Ms(steps.RescaleCrop), Ms(steps.Flip), Ms(steps.PhotoMetric), Ms(steps.NormalizePad)));
     }
 
     private static string LabelPathOf(string imagePath) =>
@@ -96,13 +101,18 @@ public static class DataBenchmark
             $"train pipeline on one core, {r.Images} samples of {r.Width}x{r.Height} ({r.Rounds} rounds): {r.ImagesPerSecondPerCore:F1} images/s\n" +
             $"  decode JPEG   {r.DecodeImageMs,7:F2} ms  {Share(r.DecodeImageMs),5}  ({TurboJpeg.Decoder})\n" +
             $"  decode label  {r.DecodeLabelMs,7:F2} ms  {Share(r.DecodeLabelMs),5}\n" +
-            $"  transforms    {r.TransformMs,7:F2} ms  {Share(r.TransformMs),5}  (rescale, crop, flip, photometric distortion, normalise, pad)");
+            $"  transforms    {r.TransformMs,7:F2} ms  {Share(r.TransformMs),5}\n" +
+            $"    rescale + crop     {r.Steps.RescaleCrop,7:F2} ms  (label nearest, cat_max_ratio tries, image bilinear in the window)\n" +
+            $"    flip               {r.Steps.Flip,7:F2} ms\n" +
+            $"    photometric        {r.Steps.PhotoMetric,7:F2} ms  (brightness, contrast, saturation, hue)\n" +
+            $"    normalise + pad    {r.Steps.NormalizePad,7:F2} ms");
     }
 
     public static string ToJson(DataBenchResult r) => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
     {
         ["images"] = r.Images, ["width"] = r.Width, ["height"] = r.Height, ["images_per_s_per_core"] = r.ImagesPerSecondPerCore,
         ["decode_image_ms"] = r.DecodeImageMs, ["decode_label_ms"] = r.DecodeLabelMs, ["transform_ms"] = r.TransformMs,
-        ["jpeg_decoder"] = TurboJpeg.Decoder,
+        ["rescale_crop_ms"] = r.Steps.RescaleCrop, ["flip_ms"] = r.Steps.Flip, ["photometric_ms"] = r.Steps.PhotoMetric,
+        ["normalize_pad_ms"] = r.Steps.NormalizePad, ["jpeg_decoder"] = TurboJpeg.Decoder,
     });
 }

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Segmenter.IO;
 
 namespace Segmenter.Data;
@@ -15,69 +17,116 @@ public static class ImageOps
         return (Math.Max(1, (int)(height * f + 0.5)), Math.Max(1, (int)(width * f + 0.5)));
     }
 
+    /// <summary>
+    /// For nearest-neighbour resize of <paramref name="srcSize"/> to <paramref name="dstSize"/>: the source index of each
+    /// destination index, floor((i + 0.5) · src / dst) clamped to the source (non-decreasing in i).
+    /// </summary>
+    public static int[] NearestSourceIndex(int srcSize, int dstSize)
+    {
+        var index = new int[dstSize];
+        double scale = (double)srcSize / dstSize;
+        for (int i = 0; i < dstSize; i++) index[i] = Math.Min((int)((i + 0.5) * scale), srcSize - 1);
+        return index;
+    }
+
     /// <summary>Nearest-neighbour resize of a label map (values are copied, never blended).</summary>
     public static byte[] ResizeNearest(byte[] src, int srcW, int srcH, int dstW, int dstH)
     {
-        if (srcW == dstW && srcH == dstH) return (byte[])src.Clone();
-        var xs = new int[dstW];
-        double sx = (double)srcW / dstW, sy = (double)srcH / dstH;
-        for (int x = 0; x < dstW; x++) xs[x] = Math.Min((int)((x + 0.5) * sx), srcW - 1);
         var dst = new byte[dstW * dstH];
-        for (int y = 0; y < dstH; y++)
-        {
-            int srow = Math.Min((int)((y + 0.5) * sy), srcH - 1) * srcW;
-            int drow = y * dstW;
-            for (int x = 0; x < dstW; x++) dst[drow + x] = src[srow + xs[x]];
-        }
+        GatherNearest(src, srcW, NearestSourceIndex(srcH, dstH), NearestSourceIndex(srcW, dstW), 0, 0, dstH, dstW, dst, dstW);
         return dst;
     }
 
     /// <summary>
-    /// Bilinear resize of <paramref name="image"/> to dstW x dstH, producing only the window (y0, x0, h, w) of the
-    /// result as float HWC RGB in 0..255. Computing just the crop makes random-scale + crop cheap.
+    /// The window (y0, x0, h, w) of the nearest-neighbour resize that <paramref name="ys"/> and <paramref name="xs"/>
+    /// describe (<see cref="NearestSourceIndex"/>), written into <paramref name="dst"/> with row stride
+    /// <paramref name="dstStride"/>. Only the window is resampled; a row whose source row repeats the previous one is copied.
     /// </summary>
-    public static unsafe float[] ResizeBilinearWindow(RgbImage image, int dstW, int dstH, int y0, int x0, int h, int w)
+    public static void GatherNearest(byte[] src, int srcW, int[] ys, int[] xs, int y0, int x0, int h, int w, byte[] dst, int dstStride)
+    {
+        for (int y = 0; y < h; y++)
+        {
+            var row = dst.AsSpan(y * dstStride, w);
+            if (y > 0 && ys[y0 + y] == ys[y0 + y - 1]) { dst.AsSpan((y - 1) * dstStride, w).CopyTo(row); continue; }
+            int s = ys[y0 + y] * srcW;
+            for (int x = 0; x < w; x++) row[x] = src[s + xs[x0 + x]];
+        }
+    }
+
+    /// <summary>
+    /// Bilinear resize of <paramref name="image"/> to dstW x dstH, producing only the window (y0, x0, h, w) of the result
+    /// as planar float RGB in 0..255 at the top left of planes of planeH x planeW (the rest 0). Computing just the crop
+    /// makes random scale + crop cheap. Separable: each source row needed is interpolated horizontally once (a row used by
+    /// consecutive output rows, as when enlarging, is kept), then output rows blend two such rows with SIMD. Per value the
+    /// arithmetic is cv2-style `top = a + (b − a)·fx`, `top + (bot − top)·fy`, each a separate float multiply and add.
+    /// </summary>
+    public static unsafe ChwImage ResizeBilinearWindowToChw(RgbImage image, int dstW, int dstH, int y0, int x0, int h, int w, int planeH, int planeW)
     {
         int sw = image.Width, sh = image.Height;
         var src = image.Data;
-        var dst = new float[h * w * 3];
+        var dst = ChwImage.Allocate(h, w, planeH, planeW);
         if (sw == dstW && sh == dstH)
         {
             for (int y = 0; y < h; y++)
             {
-                int s = ((y0 + y) * sw + x0) * 3, d = y * w * 3;
-                for (int i = 0; i < w * 3; i++) dst[d + i] = src[s + i];
+                int s = ((y0 + y) * sw + x0) * 3;
+                for (int c = 0; c < 3; c++)
+                {
+                    var row = dst.Row(c, y);
+                    for (int x = 0; x < w; x++) row[x] = src[s + x * 3 + c];
+                }
             }
             return dst;
         }
         double scx = (double)sw / dstW, scy = (double)sh / dstH;
         var xa = new int[w]; var xb = new int[w]; var fx = new float[w];
         for (int x = 0; x < w; x++) Coord(x0 + x, scx, sw, out xa[x], out xb[x], out fx[x]);
-        // The hot loop on pointers (no bounds checks); the arithmetic is the same expression per channel as before.
-        fixed (byte* srcBase = src)
-        fixed (float* dstBase = dst)
-        fixed (int* xaBase = xa, xbBase = xb)
-        fixed (float* fxBase = fx)
+        // Horizontally interpolated source rows, planar (channel c at c·w), and which source row each holds.
+        float[] upper = new float[3 * w], lower = new float[3 * w];
+        int upperRow = -1, lowerRow = -1;
+        for (int y = 0; y < h; y++)
         {
-            for (int y = 0; y < h; y++)
+            Coord(y0 + y, scy, sh, out int ya, out int yb, out float fy);
+            if (upperRow != ya)
             {
-                Coord(y0 + y, scy, sh, out int ya, out int yb, out float fy);
-                byte* rowA = srcBase + (long)ya * sw * 3, rowB = srcBase + (long)yb * sw * 3;
-                float* d = dstBase + (long)y * w * 3;
-                for (int x = 0; x < w; x++, d += 3)
-                {
-                    byte* ta = rowA + xaBase[x] * 3, tb = rowA + xbBase[x] * 3, ba = rowB + xaBase[x] * 3, bb = rowB + xbBase[x] * 3;
-                    float wx = fxBase[x];
-                    for (int c = 0; c < 3; c++)
-                    {
-                        float top = ta[c] + (tb[c] - ta[c]) * wx;
-                        float bot = ba[c] + (bb[c] - ba[c]) * wx;
-                        d[c] = top + (bot - top) * fy;
-                    }
-                }
+                if (lowerRow == ya) { (upper, lower) = (lower, upper); (upperRow, lowerRow) = (lowerRow, upperRow); }
+                else { HorizontalRow(src, sw, ya, xa, xb, fx, upper); upperRow = ya; }
             }
+            if (lowerRow != yb) { HorizontalRow(src, sw, yb, xa, xb, fx, lower); lowerRow = yb; }
+            for (int c = 0; c < 3; c++) Lerp(upper.AsSpan(c * w, w), lower.AsSpan(c * w, w), fy, dst.Row(c, y));
         }
         return dst;
+    }
+
+    /// <summary>Source row <paramref name="row"/> interpolated at the output columns, into planar <paramref name="dst"/>.</summary>
+    private static unsafe void HorizontalRow(byte[] src, int sw, int row, int[] xa, int[] xb, float[] fx, float[] dst)
+    {
+        int w = xa.Length;
+        fixed (byte* srcBase = src)
+        fixed (int* xaBase = xa, xbBase = xb)
+        fixed (float* fxBase = fx, d = dst)
+        {
+            byte* r = srcBase + (long)row * sw * 3;
+            for (int x = 0; x < w; x++)
+            {
+                byte* a = r + xaBase[x] * 3, b = r + xbBase[x] * 3;
+                float wx = fxBase[x];
+                d[x] = a[0] + (b[0] - a[0]) * wx;
+                d[w + x] = a[1] + (b[1] - a[1]) * wx;
+                d[2 * w + x] = a[2] + (b[2] - a[2]) * wx;
+            }
+        }
+    }
+
+    /// <summary>dst = top + (bottom − top)·f elementwise (a separate multiply and add in both the SIMD body and the tail).</summary>
+    private static void Lerp(ReadOnlySpan<float> top, ReadOnlySpan<float> bottom, float f, Span<float> dst)
+    {
+        var vt = MemoryMarshal.Cast<float, Vector<float>>(top);
+        var vb = MemoryMarshal.Cast<float, Vector<float>>(bottom);
+        var vd = MemoryMarshal.Cast<float, Vector<float>>(dst);
+        var vf = new Vector<float>(f);
+        for (int i = 0; i < vd.Length; i++) vd[i] = vt[i] + (vb[i] - vt[i]) * vf;
+        for (int i = vd.Length * Vector<float>.Count; i < dst.Length; i++) dst[i] = top[i] + (bottom[i] - top[i]) * f;
     }
 
     private static void Coord(int dstIndex, double scale, int srcSize, out int i0, out int i1, out float frac)
@@ -90,36 +139,34 @@ public static class ImageOps
         if (i0 == srcSize - 1) frac = 0;
     }
 
-    /// <summary>Normalizes float HWC RGB ((x - mean) / std) into a CHW array of outH x outW, padding the rest with 0.</summary>
-    public static unsafe float[] NormalizeToChw(float[] hwc, int h, int w, IReadOnlyList<double> mean, IReadOnlyList<double> std, int outH, int outW)
+    /// <summary>(x − mean)·(1/std) per channel over the picture, in place; the padding stays 0.</summary>
+    public static void NormalizeInPlace(ChwImage image, IReadOnlyList<double> mean, IReadOnlyList<double> std)
     {
-        if (hwc.Length < h * w * 3 || h > outH || w > outW) throw new ArgumentException("the image does not fit the output size");
-        var chw = new float[3 * outH * outW];
-        fixed (float* src = hwc, dst = chw)
         for (int c = 0; c < 3; c++)
         {
             float m = (float)mean[c], inv = (float)(1.0 / std[c]);
-            int plane = c * outH * outW;
-            for (int y = 0; y < h; y++)
+            var vm = new Vector<float>(m);
+            var vinv = new Vector<float>(inv);
+            for (int y = 0; y < image.Height; y++)
             {
-                float* s = src + y * w * 3 + c, d = dst + plane + y * outW;
-                for (int x = 0; x < w; x++) d[x] = (s[x * 3] - m) * inv;
+                var row = image.Row(c, y);
+                var v = MemoryMarshal.Cast<float, Vector<float>>(row);
+                for (int i = 0; i < v.Length; i++) v[i] = (v[i] - vm) * vinv;
+                for (int i = v.Length * Vector<float>.Count; i < row.Length; i++) row[i] = (row[i] - m) * inv;
             }
         }
-        return chw;
     }
 
-    /// <summary>Mirrors an interleaved H x W x channels array left-right in place.</summary>
-    public static void FlipHorizontal<T>(T[] data, int h, int w, int channels)
+    /// <summary>Mirrors the picture left-right in place.</summary>
+    public static void FlipHorizontal(ChwImage image)
     {
-        for (int y = 0; y < h; y++)
-        {
-            int row = y * w * channels;
-            for (int x = 0; x < w / 2; x++)
-            {
-                int a = row + x * channels, b = row + (w - 1 - x) * channels;
-                for (int c = 0; c < channels; c++) (data[a + c], data[b + c]) = (data[b + c], data[a + c]);
-            }
-        }
+        for (int c = 0; c < 3; c++)
+            for (int y = 0; y < image.Height; y++) image.Row(c, y).Reverse();
+    }
+
+    /// <summary>Mirrors the h x w window at the top left of a map with row stride <paramref name="stride"/> left-right in place.</summary>
+    public static void FlipHorizontal(byte[] data, int h, int w, int stride)
+    {
+        for (int y = 0; y < h; y++) data.AsSpan(y * stride, w).Reverse();
     }
 }

@@ -27,8 +27,8 @@ public sealed class TestTransform : ISampleTransform
         var img = sample.Image;
         int h = img.Height, w = img.Width;
         if (_d.TestPipeline.Scale is { } s) (h, w) = ImageOps.RescaleSize(img.Height, img.Width, Math.Max(s[0], s[1]), Math.Min(s[0], s[1]));
-        var hwc = ImageOps.ResizeBilinearWindow(img, w, h, 0, 0, h, w);
-        var chw = ImageOps.NormalizeToChw(hwc, h, w, _d.Mean, _d.Std, h, w);
-        return new TransformedSample(sample.Id, chw, h, w, sample.Label.Data, img.Height, img.Width);
+        var chw = ImageOps.ResizeBilinearWindowToChw(img, w, h, 0, 0, h, w, h, w);
+        ImageOps.NormalizeInPlace(chw, _d.Mean, _d.Std);
+        return new TransformedSample(sample.Id, chw.Data, h, w, sample.Label.Data, img.Height, img.Width);
     }
 }

@@ -30,63 +30,69 @@ public sealed class TrainTransform : ISampleTransform
         _ignore = (byte)d.IgnoreIndex;
     }
 
-    public TransformedSample Apply(Sample sample, Random rng)
+    public TransformedSample Apply(Sample sample, Random rng) => Apply(sample, rng, times: null);
+
+    /// <summary>As <see cref="Apply(Sample, Random)"/>, adding each step's time to <paramref name="times"/> when given.</summary>
+    public TransformedSample Apply(Sample sample, Random rng, TransformStepTimes? times)
     {
+        long lap = times is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         var img = sample.Image;
         int h0 = img.Height, w0 = img.Width;
 
-        // 1. RandomResize: target (long, short) * ratio, then keep-ratio fit inside it.
+        // 1. RandomResize: target (long, short) * ratio, then keep-ratio fit inside it. Only index maps for now: the label
+        // and the image are resampled inside the chosen crop alone.
         double ratio = _p.RatioRange.Count == 2 ? _p.RatioRange[0] + rng.NextDouble() * (_p.RatioRange[1] - _p.RatioRange[0]) : 1.0;
         double longEdge = (int)(Math.Max(_p.Scale[0], _p.Scale[1]) * ratio), shortEdge = (int)(Math.Min(_p.Scale[0], _p.Scale[1]) * ratio);
         var (nh, nw) = ImageOps.RescaleSize(h0, w0, longEdge, shortEdge);
-        var label = ImageOps.ResizeNearest(sample.Label.Data, w0, h0, nw, nh);
+        var ys = ImageOps.NearestSourceIndex(h0, nh);
+        var xs = ImageOps.NearestSourceIndex(w0, nw);
 
-        // 2. RandomCrop with cat_max_ratio (checked on the label; the image is resampled only inside the crop).
+        // 2. RandomCrop with cat_max_ratio (checked on the resized label's crop, counted on the source label).
         var (cy, cx) = RandomOffset(nh, nw, rng);
         int ch = Math.Min(_cropH, nh), cw = Math.Min(_cropW, nw);
         if (_p.CatMaxRatio < 1.0)
         {
+            var counter = new ResizedLabelCounter(sample.Label.Data, w0, h0, ys, xs);
             for (int t = 0; t < CropTries; t++)
             {
-                if (CropAccepted(label, nw, cy, cx, ch, cw)) break;
+                if (CropAccepted(counter, cy, cx, ch, cw)) break;
                 (cy, cx) = RandomOffset(nh, nw, rng);
             }
         }
-        var labelCrop = new byte[ch * cw];
-        for (int y = 0; y < ch; y++) Array.Copy(label, (cy + y) * nw + cx, labelCrop, y * cw, cw);
-        var image = ImageOps.ResizeBilinearWindow(img, nw, nh, cy, cx, ch, cw);
+        // The output is the crop padded to crop_size: label pad = ignore, image pad = 0 after normalising.
+        int oh = Math.Max(ch, _cropH), ow = Math.Max(cw, _cropW);
+        var label = new byte[oh * ow];
+        if (ch < oh || cw < ow) Array.Fill(label, _ignore);
+        ImageOps.GatherNearest(sample.Label.Data, w0, ys, xs, cy, cx, ch, cw, label, ow);
+        var image = ImageOps.ResizeBilinearWindowToChw(img, nw, nh, cy, cx, ch, cw, oh, ow);
+        if (times is not null) lap = TransformStepTimes.Lap(ref times.RescaleCrop, lap);
 
         // 3. RandomFlip (horizontal).
         if (rng.NextDouble() < _p.FlipProb)
         {
-            ImageOps.FlipHorizontal(image, ch, cw, 3);
-            ImageOps.FlipHorizontal(labelCrop, ch, cw, 1);
+            ImageOps.FlipHorizontal(image);
+            ImageOps.FlipHorizontal(label, ch, cw, ow);
         }
+        if (times is not null) lap = TransformStepTimes.Lap(ref times.Flip, lap);
 
         // 4. PhotoMetricDistortion.
         if (_p.PhotoMetricDistortion) PhotoMetricDistortion.Apply(image, rng);
+        if (times is not null) lap = TransformStepTimes.Lap(ref times.PhotoMetric, lap);
 
-        // 5. Normalize, 6. Pad to crop size.
-        int oh = Math.Max(ch, _cropH), ow = Math.Max(cw, _cropW);
-        var chw = ImageOps.NormalizeToChw(image, ch, cw, _d.Mean, _d.Std, oh, ow);
-        var outLabel = new byte[oh * ow];
-        Array.Fill(outLabel, _ignore);
-        for (int y = 0; y < ch; y++) Array.Copy(labelCrop, y * cw, outLabel, y * ow, cw);
-        return new TransformedSample(sample.Id, chw, oh, ow, outLabel, h0, w0);
+        // 5. Normalize (6. the pad is already there).
+        ImageOps.NormalizeInPlace(image, _d.Mean, _d.Std);
+        if (times is not null) TransformStepTimes.Lap(ref times.NormalizePad, lap);
+        return new TransformedSample(sample.Id, image.Data, oh, ow, label, h0, w0);
     }
 
     private (int Y, int X) RandomOffset(int h, int w, Random rng) =>
         (rng.Next(Math.Max(h - _cropH, 0) + 1), rng.Next(Math.Max(w - _cropW, 0) + 1));
 
     /// <summary>mmseg: accept when the crop holds more than one non-ignore class and the largest has share &lt; cat_max_ratio.</summary>
-    private bool CropAccepted(byte[] label, int w, int y0, int x0, int h, int cw)
+    private bool CropAccepted(ResizedLabelCounter label, int y0, int x0, int h, int w)
     {
         Span<int> counts = stackalloc int[256];
-        for (int y = 0; y < h; y++)
-        {
-            int row = (y0 + y) * w + x0;
-            for (int x = 0; x < cw; x++) counts[label[row + x]]++;
-        }
+        label.Count(y0, x0, h, w, counts);
         counts[_ignore] = 0;
         long total = 0; int max = 0, classes = 0;
         foreach (var c in counts)

@@ -57,7 +57,7 @@ public static class OnnxExporter
     private static (object H, object W) SpatialDims(OnnxExportOptions o) =>
         o.Dynamic ? ("height", "width") : (o.Height, o.Width);
 
-    /// <summary>Declares the input and normalises it: (x − mean)·(1/std) per channel, as ImageOps.NormalizeToChw.</summary>
+    /// <summary>Declares the input and normalises it: (x − mean)·(1/std) per channel, as ImageOps.NormalizeInPlace.</summary>
     private static string Preprocess(OnnxGraphBuilder g, OnnxExportOptions o)
     {
         if (o.Mean.Count != 3 || o.Std.Count != 3)

@@ -80,9 +80,10 @@ public sealed class DataToolsTests
     public void DenormalizeInvertsTheNormalisation()
     {
         double[] mean = [123.675, 116.28, 103.53], std = [58.395, 57.12, 57.375];
-        var hwc = new float[] { 10, 20, 30, 200, 100, 50 };
-        var chw = ImageOps.NormalizeToChw(hwc, 1, 2, mean, std, 1, 2);
-        Assert.Equal(new byte[] { 10, 20, 30, 200, 100, 50 }, DataBrowser.Denormalize(chw, 1, 2, mean, std).Data);
+        var rgb = new byte[] { 10, 20, 30, 200, 100, 50 };
+        var chw = ImageOps.ResizeBilinearWindowToChw(new RgbImage(2, 1, rgb), 2, 1, 0, 0, 1, 2, 1, 2);
+        ImageOps.NormalizeInPlace(chw, mean, std);
+        Assert.Equal(rgb, DataBrowser.Denormalize(chw.Data, 1, 2, mean, std).Data);
     }
 
     private static byte[] C((byte R, byte G, byte B) c) => [c.R, c.G, c.B];

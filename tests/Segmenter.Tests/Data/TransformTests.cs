@@ -175,27 +175,33 @@ public class TransformTests
     public void BilinearResizeOfConstantImageIsConstantAndIdentityIsExact()
     {
         var flat = new RgbImage(7, 5, Enumerable.Repeat((byte)77, 105).ToArray());
-        Assert.All(ImageOps.ResizeBilinearWindow(flat, 20, 13, 0, 0, 13, 20), v => Assert.Equal(77f, v, 3));
+        Assert.All(Window(ImageOps.ResizeBilinearWindowToChw(flat, 20, 13, 0, 0, 13, 20, 13, 20)), v => Assert.Equal(77f, v, 3));
         var img = DataTestKit.Image(7, 5, 1);
-        Assert.Equal(img.Data.Select(b => (float)b), ImageOps.ResizeBilinearWindow(img, 7, 5, 0, 0, 5, 7));
-        // A window equals the same region of the full resize.
-        var full = ImageOps.ResizeBilinearWindow(img, 19, 12, 0, 0, 12, 19);
-        var win = ImageOps.ResizeBilinearWindow(img, 19, 12, 3, 4, 6, 8);
+        var identity = ImageOps.ResizeBilinearWindowToChw(img, 7, 5, 0, 0, 5, 7, 5, 7);
+        for (int y = 0; y < 5; y++) for (int x = 0; x < 7; x++) for (int c = 0; c < 3; c++)
+            Assert.Equal(img[y, x, c], identity.Row(c, y)[x]);
+        // A window equals the same region of the full resize; the planes' padding is 0.
+        var full = ImageOps.ResizeBilinearWindowToChw(img, 19, 12, 0, 0, 12, 19, 12, 19);
+        var win = ImageOps.ResizeBilinearWindowToChw(img, 19, 12, 3, 4, 6, 8, 7, 10);
         for (int y = 0; y < 6; y++) for (int x = 0; x < 8; x++) for (int c = 0; c < 3; c++)
-            Assert.Equal(full[((3 + y) * 19 + 4 + x) * 3 + c], win[(y * 8 + x) * 3 + c]);
+            Assert.Equal(full.Row(c, 3 + y)[4 + x], win.Row(c, y)[x]);
+        Assert.Equal(3 * 7 * 10 - 3 * 6 * 8, win.Data.Count(v => v == 0f));
     }
+
+    private static IEnumerable<float> Window(ChwImage image) =>
+        Enumerable.Range(0, 3).SelectMany(c => Enumerable.Range(0, image.Height).SelectMany(y => image.Row(c, y).ToArray()));
 
     [Fact]
     public void PhotoMetricDistortionStaysInRangeAndVaries()
     {
-        var baseImg = DataTestKit.Image(16, 16, 4).Data.Select(b => (float)b).ToArray();
+        var baseImg = ImageOps.ResizeBilinearWindowToChw(DataTestKit.Image(16, 16, 4), 16, 16, 0, 0, 16, 16, 16, 16).Data;
         int changed = 0;
         for (int seed = 0; seed < 20; seed++)
         {
-            var x = (float[])baseImg.Clone();
+            var x = new ChwImage((float[])baseImg.Clone(), 16, 16, 16, 16);
             PhotoMetricDistortion.Apply(x, new Random(seed));
-            Assert.All(x, v => Assert.InRange(v, 0f, 255f));
-            if (!x.SequenceEqual(baseImg)) changed++;
+            Assert.All(x.Data, v => Assert.InRange(v, 0f, 255f));
+            if (!x.Data.SequenceEqual(baseImg)) changed++;
         }
         Assert.True(changed >= 15);
     }
