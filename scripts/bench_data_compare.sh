@@ -22,6 +22,9 @@ for name, runs in (("segmenter", ours), ("PIL+torchvision", pil)):
     print(f"{name:<16} images/s per core " + ", ".join("%.1f" % x["images_per_s_per_core"] for x in runs)
           + "; ms per image (median): decode JPEG %.2f, decode label %.2f, transforms %.2f" % tuple(
               statistics.median(x[k] for x in runs) for k in ("decode_image_ms", "decode_label_ms", "transform_ms")))
+    steps = {"rescale_crop_ms": "rescale + crop", "flip_ms": "flip", "photometric_ms": "photometric", "normalize_pad_ms": "normalise + pad"}
+    print(" " * 17 + "transforms' steps, ms (median): "
+          + ", ".join("%s %.2f" % (name, statistics.median(x[k] for x in runs)) for k, name in steps.items()))
 ratios = [o["images_per_s_per_core"] / p["images_per_s_per_core"] for o, p in zip(ours, pil)]
 print(f"per-round ratios {', '.join('%.2f' % r for r in ratios)}; median {statistics.median(ratios):.2f} (goal >= 2)")
 PY
