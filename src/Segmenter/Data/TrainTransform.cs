@@ -35,7 +35,8 @@ public sealed class TrainTransform : ISampleTransform
     /// <summary>As <see cref="Apply(Sample, Random)"/>, adding each step's time to <paramref name="times"/> when given.</summary>
     public TransformedSample Apply(Sample sample, Random rng, TransformStepTimes? times)
     {
-        long lap = times is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        times ??= new TransformStepTimes();
+        times.Start();
         var img = sample.Image;
         int h0 = img.Height, w0 = img.Width;
 
@@ -65,7 +66,7 @@ public sealed class TrainTransform : ISampleTransform
         if (ch < oh || cw < ow) Array.Fill(label, _ignore);
         ImageOps.GatherNearest(sample.Label.Data, w0, ys, xs, cy, cx, ch, cw, label, ow);
         var image = ImageOps.ResizeBilinearWindowToChw(img, nw, nh, cy, cx, ch, cw, oh, ow);
-        if (times is not null) lap = TransformStepTimes.Lap(ref times.RescaleCrop, lap);
+        times.End(ref times.RescaleCrop);
 
         // 3. RandomFlip (horizontal).
         if (rng.NextDouble() < _p.FlipProb)
@@ -73,15 +74,15 @@ public sealed class TrainTransform : ISampleTransform
             ImageOps.FlipHorizontal(image);
             ImageOps.FlipHorizontal(label, ch, cw, ow);
         }
-        if (times is not null) lap = TransformStepTimes.Lap(ref times.Flip, lap);
+        times.End(ref times.Flip);
 
         // 4. PhotoMetricDistortion.
         if (_p.PhotoMetricDistortion) PhotoMetricDistortion.Apply(image, rng);
-        if (times is not null) lap = TransformStepTimes.Lap(ref times.PhotoMetric, lap);
+        times.End(ref times.PhotoMetric);
 
         // 5. Normalize (6. the pad is already there).
         ImageOps.NormalizeInPlace(image, _d.Mean, _d.Std);
-        if (times is not null) TransformStepTimes.Lap(ref times.NormalizePad, lap);
+        times.End(ref times.NormalizePad);
         return new TransformedSample(sample.Id, image.Data, oh, ow, label, h0, w0);
     }
 

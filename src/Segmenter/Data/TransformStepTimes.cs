@@ -8,13 +8,17 @@ namespace Segmenter.Data;
 /// </summary>
 public sealed class TransformStepTimes
 {
+    private long _last;
     public long RescaleCrop, Flip, PhotoMetric, NormalizePad;
 
-    /// <summary>Adds the time since <paramref name="start"/> to <paramref name="step"/> and returns now (the next step's start).</summary>
-    internal static long Lap(ref long step, long start)
+    /// <summary>Starts the clock for the first step.</summary>
+    internal void Start() => _last = Stopwatch.GetTimestamp();
+
+    /// <summary>Adds the time since the previous step ended (or <see cref="Start"/>) to <paramref name="step"/>.</summary>
+    internal void End(ref long step)
     {
         long now = Stopwatch.GetTimestamp();
-        step += now - start;
-        return now;
+        step += now - _last;
+        _last = now;
     }
 }
