@@ -9,7 +9,7 @@ namespace Segmenter.Models;
 /// num_batches_tracked, so state dicts are unchanged), except for one line of the training forward: TorchSharp counts
 /// batches with <c>num_batches_tracked.add_(1)</c>, whose implicitly created Scalars can be freed by their finalizer
 /// while LibTorch reads them (see <see cref="HeldScalars"/>; this crashed a CI run inside BatchNorm.forward). Here the
-/// count passes the process-held Scalar 1. Every model builds its BatchNorms through <see cref="TwoD"/> / <see cref="OneD"/>.
+/// count passes the process-held Scalar 1; and training refuses one value per channel, as PyTorch does. Every model builds its BatchNorms through <see cref="TwoD"/> / <see cref="OneD"/>.
 /// </summary>
 public sealed class BatchNormLayer : BatchNorm
 {
@@ -36,9 +36,25 @@ public sealed class BatchNormLayer : BatchNorm
             if (momentum is null) factor = 1.0 / count.item<long>();
         }
         bool batchStats = training || (running_mean is null && running_var is null);
+        if (training) VerifyBatchSize(input);
         bool passBuffers = !training || track_running_stats;
         return nn.functional.batch_norm(input, passBuffers ? running_mean : null, passBuffers ? running_var : null,
             weight, bias, batchStats, factor, eps);
+    }
+
+    /// <summary>
+    /// PyTorch's F.batch_norm check (`_verify_batch_size`): in training, one value per channel (e.g. ASPP's image pool,
+    /// [1, C, 1, 1], with one sample per replica) has no batch statistics; LibTorch does not check it, and the run
+    /// diverges or turns NaN instead of stopping.
+    /// </summary>
+    private static void VerifyBatchSize(Tensor input)
+    {
+        long perChannel = input.shape[0];
+        for (int d = 2; d < input.dim(); d++) perChannel *= input.shape[d];
+        if (perChannel == 1)
+            throw new SegmenterException(
+                $"a BatchNorm in training got one value per channel (input [{string.Join(", ", input.shape)}]), which has no batch statistics (PyTorch stops here too)",
+                "data.batch_size", "give each replica or process at least 2 samples, or set train.sync_bn: true to take the statistics over all of them");
     }
 
     protected override void ValidateInputDimensions(Tensor input)

@@ -100,8 +100,23 @@ public class EncoderDecoderTests
         using var model = ModelFactory.Create(TinyDeepLab() with { AuxHead = null });
         Assert.DoesNotContain(model.state_dict().Keys, k => k.StartsWith("auxiliary_head."));
         using var scope = NewDisposeScope();
-        var losses = model.ComputeLosses(torch.randn(1, 3, 32, 32), torch.zeros([1, 32, 32], ScalarType.Int64));
+        var losses = model.ComputeLosses(torch.randn(2, 3, 32, 32), torch.zeros([2, 32, 32], ScalarType.Int64));
         Assert.Equal(["decode.loss_ce"], losses.Keys);
+    }
+
+    /// <summary>As PyTorch's F.batch_norm: one sample in training reaches ASPP's image-pool BatchNorm as [1, C, 1, 1],
+    /// which has no batch statistics; the error names the key and the fix. Eval mode takes one sample.</summary>
+    [Fact]
+    public void OneSampleInTrainingStopsAtTheImagePoolBatchNorm()
+    {
+        using var model = ModelFactory.Create(TinyDeepLab() with { AuxHead = null });
+        using var scope = NewDisposeScope();
+        var e = Assert.Throws<SegmenterException>(() => model.ComputeLosses(torch.randn(1, 3, 32, 32), torch.zeros([1, 32, 32], ScalarType.Int64)));
+        Assert.Equal("data.batch_size", e.Where);
+        Assert.Contains("[1, 32, 1, 1]", e.What);
+        Assert.Contains("sync_bn", e.Fix);
+        model.eval();
+        using (torch.no_grad()) Assert.Equal(4, model.Logits(torch.randn(1, 3, 32, 32)).dim());
     }
 
     [Fact]
