@@ -41,7 +41,8 @@ public sealed class LossScaler
         if (grads.Count == 0) return true;
         var finite = torch.stack(grads.Select(g => torch.isfinite(g).all()).ToArray()).all().item<bool>();
         if (!finite) return false;
-        double inverse = 1.0 / Scale;
+        using var held = new HeldScalars(); // not an implicit, finalizer-owned Scalar (see HeldScalars)
+        var inverse = held.Of(1.0 / Scale);
         foreach (var g in grads) g.mul_(inverse);
         return true;
     }

@@ -22,8 +22,9 @@ public sealed class SyncBatchNormFunction : autograd.SingleTensorFunction<SyncBa
         var dims = ReduceDims(x);
         long channels = x.shape[1];
         var xs = x.to_type(statsType);
+        using var held = new HeldScalars(); // no implicit, finalizer-owned Scalars on this per-step path (see HeldScalars)
 
-        var sums = torch.cat([xs.sum(dims), torch.full(1, (double)(x.numel() / channels), dtype: statsType, device: x.device)]);
+        var sums = torch.cat([xs.sum(dims), torch.full(1, held.Of(x.numel() / channels), dtype: statsType, device: x.device)]);
         site.Collective.AllReduceSum(site.Rank, [sums], site.Name + ":sum");
         var count = sums[channels];
         var mean = sums[..(int)channels] / count;
@@ -31,7 +32,7 @@ public sealed class SyncBatchNormFunction : autograd.SingleTensorFunction<SyncBa
         var squares = diff.square().sum(dims);
         site.Collective.AllReduceSum(site.Rank, [squares], site.Name + ":var");
         var variance = squares / count;
-        var invstd = torch.rsqrt(variance + site.Module.eps);
+        var invstd = torch.rsqrt(variance.add(held.Of(site.Module.eps), HeldScalars.One));
         double m = count.to_type(ScalarType.Float64).item<double>();
         site.UpdateRunningStats(mean, variance, m);
 
@@ -50,11 +51,12 @@ public sealed class SyncBatchNormFunction : autograd.SingleTensorFunction<SyncBa
         var dims = ReduceDims(x);
         long channels = x.shape[1];
         var g = gradOutput.to_type(mean.dtype);
+        using var held = new HeldScalars();
         var xhat = (x.to_type(mean.dtype) - Expand(mean, x)) * Expand(invstd, x);
         var sums = torch.cat([g.sum(dims), (g * xhat).sum(dims)]);
         site.Collective.AllReduceSum(site.Rank, [sums], site.Name + ":grad");
-        var meanG = sums[..(int)channels] / m;
-        var meanGx = sums[(int)channels..] / m;
+        var meanG = sums[..(int)channels].div(held.Of(m));
+        var meanGx = sums[(int)channels..].div(held.Of(m));
         var dx = (g - Expand(meanG, x) - xhat * Expand(meanGx, x)) * Expand(invstd, x);
         return [dx.to_type(x.dtype), null!];
     }

@@ -22,14 +22,15 @@ public sealed class SyncBatchNormSite(BatchNorm module, string name, ICollective
         if (!Module.track_running_stats || Module.running_mean is null || Module.running_var is null) return;
         using var noGrad = torch.no_grad();
         using var scope = NewDisposeScope();
+        using var held = new HeldScalars(); // no implicit, finalizer-owned Scalars on this per-step path (see HeldScalars)
         double factor = Module.momentum ?? 0.0;
         if (Module.num_batches_tracked is { } tracked)
         {
-            tracked.add_(1);
+            tracked.add_(HeldScalars.One, HeldScalars.One);
             if (factor == 0) factor = 1.0 / tracked.to_type(ScalarType.Float64).item<double>();
         }
-        var unbiased = variance * (count / Math.Max(1.0, count - 1));
-        Module.running_mean.mul_(1 - factor).add_(mean.to_type(Module.running_mean.dtype), alpha: factor);
-        Module.running_var.mul_(1 - factor).add_(unbiased.to_type(Module.running_var.dtype), alpha: factor);
+        var unbiased = variance.mul(held.Of(count / Math.Max(1.0, count - 1)));
+        Module.running_mean.mul_(held.Of(1 - factor)).add_(mean.to_type(Module.running_mean.dtype), alpha: held.Of(factor));
+        Module.running_var.mul_(held.Of(1 - factor)).add_(unbiased.to_type(Module.running_var.dtype), alpha: held.Of(factor));
     }
 }
