@@ -330,7 +330,7 @@ public sealed class OnnxGraphBuilder
             }
             case ReLU:
                 return Relu(x);
-            case Dropout2d or Dropout:
+            case Dropout2d or Dropout or SeededDropout:
                 return x;
             case BatchNorm bn2:
                 return BatchNorm(x, bn2);

@@ -21,7 +21,7 @@ public sealed class IsaHead : nn.Module<Tensor, Tensor>
     private readonly MmsegSelfAttentionBlock global_relation;
     private readonly MmsegSelfAttentionBlock local_relation;
     private readonly ConvModule out_conv;
-    private readonly Dropout2d? dropout;
+    private readonly SeededDropout? dropout;
     private readonly Conv2dLayer? conv_seg;
 
     public int InChannels { get; }
@@ -54,7 +54,7 @@ public sealed class IsaHead : nn.Module<Tensor, Tensor>
         out_conv = new ConvModule(channels * 2, channels, 1);
         if (withClassifier)
         {
-            if (dropout_ratio > 0) dropout = nn.Dropout2d(dropout_ratio);
+            if (dropout_ratio > 0) dropout = SeededDropout.Channelwise(dropout_ratio);
             conv_seg = Conv2dLayer.Create(channels, num_classes, 1, bias: true);
         }
         RegisterComponents();

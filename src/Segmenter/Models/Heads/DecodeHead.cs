@@ -11,14 +11,14 @@ namespace Segmenter.Models.Heads;
 /// </summary>
 public abstract class DecodeHead : nn.Module<Tensor[], Tensor>
 {
-    protected readonly Dropout2d? dropout;
+    protected readonly SeededDropout? dropout;
     protected readonly Conv2dLayer conv_seg;
 
     protected DecodeHead(string name, int channels, int numClasses, double dropoutRatio, bool alignCorners) : base(name)
     {
         NumClasses = numClasses;
         AlignCorners = alignCorners;
-        if (dropoutRatio > 0) dropout = nn.Dropout2d(dropoutRatio);
+        if (dropoutRatio > 0) dropout = SeededDropout.Channelwise(dropoutRatio);
         conv_seg = Conv2dLayer.Create(channels, numClasses, 1);
         using var noGrad = torch.no_grad();
         nn.init.normal_(conv_seg.weight, 0, 0.01);

@@ -26,7 +26,7 @@ public sealed class PanopticAspp : nn.Module<Tensor, Tensor>, IOnnxExportable
                 BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU()));
         convs.Add(new AsppPooling(inChannels, outChannels));
         project = nn.Sequential(Conv2dLayer.Create(5 * outChannels, outChannels, 1, bias: false),
-            BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU(), nn.Dropout(dropout));
+            BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum), nn.ReLU(), SeededDropout.Elementwise(dropout));
         RegisterComponents();
     }
 

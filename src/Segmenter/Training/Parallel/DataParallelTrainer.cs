@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Segmenter.Data;
+using Segmenter.Models;
 using Segmenter.Models.Segmentors;
 using Segmenter.Training.Amp;
 using TorchSharp;
@@ -27,6 +28,8 @@ public sealed record DataParallelOptions
     public bool SeparateWaitTime { get; init; }
     /// <summary>The collective; null = an <see cref="InProcessCollective"/> over the replicas.</summary>
     public ICollective? Collective { get; init; }
+    /// <summary>train.seed: with several replicas their dropout masks are drawn per (seed, iteration, replica).</summary>
+    public long Seed { get; init; }
 }
 
 /// <summary>One data-parallel step's outcome. Times in seconds, measured on rank 0.</summary>
@@ -60,6 +63,7 @@ public sealed class DataParallelTrainer : IDisposable
     private readonly List<Tensor> _masterBuffers;
     private bool _verified;
     private bool _broken;
+    private readonly Generator[] _dropoutGenerators = [];
 
     /// <summary>
     /// Builds the replicas with <paramref name="build"/> (same architecture as <paramref name="master"/>; the torch
@@ -112,6 +116,13 @@ public sealed class DataParallelTrainer : IDisposable
         _params = _replicas.Select(m => m.parameters().ToList()).ToArray();
         _state = _replicas.Select(m => m.parameters().Cast<Tensor>().Concat(m.buffers()).ToList()).ToArray();
 
+        // Replica threads would race for the global generator's dropout masks: each replica draws from its own.
+        if (devices.Count > 1)
+        {
+            _dropoutGenerators = devices.Select(d => new Generator(0, d)).ToArray();
+            for (int r = 0; r < _replicas.Count; r++)
+                foreach (var dropout in _replicas[r].modules().OfType<SeededDropout>()) dropout.Generator = _dropoutGenerators[r];
+        }
         if (options.SyncBatchNorm && devices.Count > 1)
             for (int r = 0; r < _replicas.Count; r++) _syncBn.Add(SyncBatchNorm.Attach(_replicas[r], _collective, r));
         SyncFromMaster();
@@ -147,6 +158,8 @@ public sealed class DataParallelTrainer : IDisposable
 
         using var scope = NewDisposeScope();
         var inputs = BatchSplit.ToReplicaBatches(batch, ranges, _devices);
+        for (int r = 0; r < _dropoutGenerators.Length; r++)
+            _dropoutGenerators[r].manual_seed((long)(SeedMixer.Mix(_options.Seed, batch.Iteration, r) >> 1));
         try
         {
             ReplicaThreads.Run(n, rank =>
@@ -274,6 +287,9 @@ public sealed class DataParallelTrainer : IDisposable
     {
         foreach (var s in _syncBn) s.Dispose();
         _syncBn.Clear();
+        // The master (replica 0 in fp32) outlives this trainer: its dropout goes back to the global generator.
+        foreach (var dropout in _replicas.SelectMany(m => m.modules().OfType<SeededDropout>())) dropout.Generator = null;
+        foreach (var g in _dropoutGenerators) g.Dispose();
         foreach (var replica in _replicas)
             if (!ReferenceEquals(replica, _master)) replica.Dispose();
         _ownCollective?.Dispose();

@@ -26,6 +26,7 @@ public static class ParallelStep
             Scaler = LossScaler.For(cfg.Train.Amp),
             GradClip = cfg.Optimizer.GradClip,
             SeparateWaitTime = benchmark,
+            Seed = cfg.Train.Seed,
         };
         Log.Information("Data-parallel step: {Replicas} replicas on {Devices}, BatchNorm {Bn}, precision {Amp}",
             devices.Count, string.Join(",", devices.Select(d => d.ToString())), cfg.Train.SyncBn ? "synchronised" : "per replica",

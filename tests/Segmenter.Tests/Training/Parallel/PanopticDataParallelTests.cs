@@ -51,11 +51,11 @@ public sealed class PanopticDataParallelTests
         using var optParallel = OptimizerFactory.Create(Sgd, master);
         using var dp = new DataParallelTrainer(master, () => ModelFactory.Create(cfg.Model, ModelFactory.InputSizeOf(cfg)),
             Enumerable.Repeat(CPU, replicas).ToList(), optParallel, new DataParallelOptions { SyncBatchNorm = true });
-        // The ASPP projection's Dropout(0.5) draws different masks for a split batch (and replica threads share the
-        // generator): switch it off to compare the arithmetic.
+        // The ASPP projection's Dropout(0.5) draws other masks for a split batch (each replica from its own generator)
+        // than for the whole batch: switch it off to compare the arithmetic.
         foreach (var model in dp.Replicas.Append(single))
             foreach (var module in model.modules())
-                if (module is TorchSharp.Modules.Dropout) module.eval();
+                if (module is Segmenter.Models.SeededDropout) module.eval();
 
         for (int s = 0; s < Steps; s++)
         {
