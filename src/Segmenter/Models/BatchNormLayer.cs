@@ -9,7 +9,8 @@ namespace Segmenter.Models;
 /// num_batches_tracked, so state dicts are unchanged), except for one line of the training forward: TorchSharp counts
 /// batches with <c>num_batches_tracked.add_(1)</c>, whose implicitly created Scalars can be freed by their finalizer
 /// while LibTorch reads them (see <see cref="HeldScalars"/>; this crashed a CI run inside BatchNorm.forward). Here the
-/// count passes the process-held Scalar 1; and training refuses one value per channel, as PyTorch does. Every model builds its BatchNorms through <see cref="TwoD"/> / <see cref="OneD"/>.
+/// count passes the process-held Scalar 1; and training refuses one value per channel, as PyTorch does. Every model
+/// builds its BatchNorms through <see cref="TwoD"/> / <see cref="OneD"/>.
 /// </summary>
 public sealed class BatchNormLayer : BatchNorm
 {
