@@ -17,7 +17,4 @@ public readonly record struct ChwImage(float[] Data, int Height, int Width, int 
 
     /// <summary>Row <paramref name="y"/> of channel <paramref name="c"/> (the picture's Width values).</summary>
     public Span<float> Row(int c, int y) => Data.AsSpan((c * PlaneHeight + y) * PlaneWidth, Width);
-
-    /// <summary>Offset of row <paramref name="y"/> of channel <paramref name="c"/> in <see cref="Data"/>.</summary>
-    public int RowStart(int c, int y) => (c * PlaneHeight + y) * PlaneWidth;
 }

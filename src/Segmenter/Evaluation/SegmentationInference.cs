@@ -31,8 +31,6 @@ public static class SegmentationInference
         long gridsW = Math.Max(w - cropW + strideW - 1, 0) / strideW + 1;
         var sum = zeros(new long[] { n, c, h, w }, image.dtype, image.device);
         var count = zeros(new long[] { n, 1, h, w }, image.dtype, image.device);
-        using var held = new HeldScalars(); // not an implicit, finalizer-owned Scalar (see HeldScalars)
-        var one = held.Of(1);
         for (long gy = 0; gy < gridsH; gy++)
             for (long gx = 0; gx < gridsW; gx++)
             {
@@ -42,7 +40,7 @@ public static class SegmentationInference
                 var crop = image.narrow(2, y1, y2 - y1).narrow(3, x1, x2 - x1);
                 var logits = model.Logits(crop);
                 sum.narrow(2, y1, y2 - y1).narrow(3, x1, x2 - x1).add_(logits);
-                count.narrow(2, y1, y2 - y1).narrow(3, x1, x2 - x1).add_(one, HeldScalars.One);
+                count.narrow(2, y1, y2 - y1).narrow(3, x1, x2 - x1).add_(HeldScalars.One, HeldScalars.One); // held Scalars, not implicit ones (see HeldScalars)
             }
         return sum.div_(count);
     }
