@@ -1,3 +1,4 @@
+using Segmenter.Training.Optim;
 using System.Globalization;
 using Segmenter.Models;
 
@@ -24,6 +25,7 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> AmpModes = ["none", "bf16", "fp16"];
     public static readonly IReadOnlyList<string> BestRules = ["auto", "greater", "less"];
     public static readonly IReadOnlyList<string> DistBackends = ["auto", "inprocess", "mpi", "nccl"];
+    public static readonly IReadOnlyList<string> ScheduleSemantics = [LrSchedule.Mmcv, LrSchedule.Mmengine];
 
     /// <summary>Throws a <see cref="SegmenterException"/> for the first invalid value; <paramref name="source"/> names the config.</summary>
     public static void Validate(ExperimentConfig config, string source)
@@ -174,8 +176,12 @@ public static class ConfigValidator
         }
 
         var s = config.Schedule;
+        check.OneOf("schedule.semantics", s.Semantics, ScheduleSemantics);
         check.That("schedule.max_iters", s.MaxIters > 0, s.MaxIters, "an integer > 0");
         check.That("schedule.warmup_iters", s.WarmupIters >= 0, s.WarmupIters, "an integer >= 0 (0 = no warmup)");
+        if (s.Semantics == LrSchedule.Mmengine)
+            check.That("schedule.warmup_iters", s.WarmupIters < s.MaxIters, s.WarmupIters,
+                $"fewer than schedule.max_iters ({s.MaxIters}): with semantics mmengine the poly part runs from warmup_iters to max_iters");
         check.That("schedule.warmup_ratio", s.WarmupRatio is >= 0 and <= 1, s.WarmupRatio, "a number in [0, 1]");
         check.That("schedule.power", s.Power > 0, s.Power, "a number > 0, e.g. 0.9");
         check.That("schedule.min_lr", s.MinLr >= 0 && s.MinLr <= o.Lr, s.MinLr, $"a number in [0, optimizer.lr] ({Show(o.Lr)})");

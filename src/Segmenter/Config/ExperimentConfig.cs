@@ -121,7 +121,21 @@ public sealed record LossConfig
     /// <summary>cross_entropy</summary>
     public string Type { get; init; } = "cross_entropy";
     public int IgnoreIndex { get; init; } = 255;
+    /// <summary>
+    /// Per-class weights multiplying each pixel's loss (MMSegmentation's class_weight): they do not change the
+    /// denominator, which avg_non_ignore chooses; null = all 1.
+    /// </summary>
     public List<double>? ClassWeight { get; init; }
+    /// <summary>
+    /// MMSegmentation's CrossEntropyLoss avg_non_ignore: false divides the summed pixel losses by all pixels, ignored
+    /// ones included (its default); true by the non-ignored pixels.
+    /// </summary>
+    public bool AvgNonIgnore { get; init; }
+    /// <summary>
+    /// Divide by the sum of the counted pixels' class weights instead (× the OHEM mask), as PyTorch's
+    /// F.cross_entropy(weight=..., reduction='mean') and nn.CrossEntropyLoss do; avg_non_ignore is then not read.
+    /// </summary>
+    public bool TorchWeightedMean { get; init; }
     /// <summary>Online hard example mining; null = off.</summary>
     public OhemConfig? Ohem { get; init; }
 }
@@ -270,11 +284,19 @@ public sealed record LookaheadConfig
 
 public sealed record ScheduleConfig
 {
+    /// <summary>
+    /// Whose warm-up + poly the keys below mean (Training/Optim/LrSchedule.cs): mmcv = MMSegmentation 0.x `lr_config`
+    /// (policy poly, warmup linear; also Detectron2's WarmupPolyLR when min_lr is 0); mmengine = MMSegmentation 1.x
+    /// `param_scheduler` [LinearLR(start_factor = warmup_ratio, end = warmup_iters), PolyLR(eta_min = min_lr,
+    /// begin = warmup_iters, end = max_iters)].
+    /// </summary>
+    public string Semantics { get; init; } = "mmcv";
     public int MaxIters { get; init; } = 40000;
     public int WarmupIters { get; init; }
-    /// <summary>Warmup starts at lr * warmup_ratio and rises linearly to the poly curve.</summary>
+    /// <summary>The warm-up's first lr is lr × warmup_ratio (mmcv warmup_ratio; mmengine LinearLR start_factor).</summary>
     public double WarmupRatio { get; init; } = 1e-6;
     public double Power { get; init; } = 0.9;
+    /// <summary>mmcv min_lr; mmengine PolyLR eta_min.</summary>
     public double MinLr { get; init; } = 1e-4;
 }
 

@@ -56,6 +56,6 @@ public static class ModelRegistry
         AuxHeads.Register("fcn", FcnHead.BuildAux);
 
         Losses.Register("cross_entropy", (cfg, withOhem) => new CrossEntropyLoss(cfg.IgnoreIndex, cfg.ClassWeight,
-            withOhem && cfg.Ohem is { } o ? new OhemPixelSampler(o.Thresh, o.MinKept) : null));
+            withOhem && cfg.Ohem is { } o ? new OhemPixelSampler(o.Thresh, o.MinKept) : null, CrossEntropyLoss.ReductionOf(cfg)));
     }
 }

@@ -107,7 +107,7 @@ public static class Trainer
 
                 var stepWatch = Stopwatch.StartNew();
                 double lr = schedule.LearningRate(it);
-                optimizer.SetLearningRate(lr);
+                optimizer.SetLearningRates(mult => schedule.LearningRate(it, schedule.BaseLr * mult));
                 var lossValues = dist is not null ? dist.Step(model, optimizer, batch, device, options.Cancel.IsCancellationRequested)
                     : parallel is not null
                     ? parallel.Step(batch).Losses

@@ -26,21 +26,21 @@ public class CrossEntropyLossTests
     }
 
     [Fact]
-    public void IgnoreIndexAndMeanOverCountedPixels()
+    public void TorchWeightedMeanWithoutWeightsIsTheMeanOverCountedPixels()
     {
         using var scope = NewDisposeScope();
-        var loss = new CrossEntropyLoss(255).Compute(Logits(), Labels()).item<float>();
+        var loss = new CrossEntropyLoss(255, reduction: CrossEntropyReduction.ClassWeightSum).Compute(Logits(), Labels()).item<float>();
         double expected = (Nll(0, 0) + Nll(1, 2) + Nll(3, 1)) / 3;
         Assert.Equal(expected, loss, 5);
         Assert.Equal(nn.functional.cross_entropy(Logits(), Labels(), ignore_index: 255).item<float>(), loss, 5);
     }
 
     [Fact]
-    public void ClassWeightsGiveTheWeightedMean()
+    public void TorchWeightedMeanDividesByTheSumOfWeights()
     {
         using var scope = NewDisposeScope();
         double[] w = [1.0, 2.0, 0.5];
-        var loss = new CrossEntropyLoss(255, w).Compute(Logits(), Labels()).item<float>();
+        var loss = new CrossEntropyLoss(255, w, reduction: CrossEntropyReduction.ClassWeightSum).Compute(Logits(), Labels()).item<float>();
         double expected = (w[0] * Nll(0, 0) + w[2] * Nll(1, 2) + w[1] * Nll(3, 1)) / (w[0] + w[2] + w[1]);
         Assert.Equal(expected, loss, 5);
         var torchRef = nn.functional.cross_entropy(Logits(), Labels(), weight: torch.tensor(w.Select(v => (float)v).ToArray()), ignore_index: 255);
@@ -52,14 +52,18 @@ public class CrossEntropyLossTests
     {
         using var scope = NewDisposeScope();
         var logits = Logits(grad: true);
-        var loss = new CrossEntropyLoss(255, [1.0, 2.0, 0.5]).Compute(logits, torch.full([1, 1, 4], 255L, ScalarType.Int64));
-        Assert.Equal(0f, loss.item<float>());
-        loss.backward();
-        Assert.NotNull(logits.grad);
-        Assert.False(logits.grad!.isnan().any().item<bool>());
-        Assert.Equal(0f, logits.grad.abs().sum().item<float>());
-        var ohem = new CrossEntropyLoss(255, null, new OhemPixelSampler(0.7, 2)).Compute(logits, torch.full([1, 1, 4], 255L, ScalarType.Int64));
-        Assert.Equal(0f, ohem.item<float>());
+        foreach (var reduction in Enum.GetValues<CrossEntropyReduction>())
+        {
+            logits.grad?.zero_();
+            var loss = new CrossEntropyLoss(255, [1.0, 2.0, 0.5], reduction: reduction).Compute(logits, torch.full([1, 1, 4], 255L, ScalarType.Int64));
+            Assert.Equal(0f, loss.item<float>());
+            loss.backward();
+            Assert.NotNull(logits.grad);
+            Assert.False(logits.grad!.isnan().any().item<bool>());
+            Assert.Equal(0f, logits.grad.abs().sum().item<float>());
+            var ohem = new CrossEntropyLoss(255, null, new OhemPixelSampler(0.7, 2), reduction).Compute(logits, torch.full([1, 1, 4], 255L, ScalarType.Int64));
+            Assert.Equal(0f, ohem.item<float>());
+        }
     }
 
     [Fact]
@@ -116,11 +120,56 @@ public class CrossEntropyLossTests
     }
 
     [Fact]
-    public void OhemLossIsTheMeanOverKeptPixels()
+    public void OhemUnderTorchWeightedMeanIsTheMeanOverKeptPixels()
     {
         using var scope = NewDisposeScope();
         var (logits, labels, p) = KnownProbs();
-        var loss = new CrossEntropyLoss(255, null, new OhemPixelSampler(null, 3)).Compute(logits, labels).item<float>();
+        var loss = new CrossEntropyLoss(255, null, new OhemPixelSampler(null, 3), CrossEntropyReduction.ClassWeightSum).Compute(logits, labels).item<float>();
         Assert.Equal((-Math.Log(p[0]) - Math.Log(p[1]) - Math.Log(p[2])) / 3, loss, 4);
     }
+
+    // MMSegmentation's CrossEntropyLoss (mmseg/models/losses/cross_entropy_loss.py): F.cross_entropy(weight=class_weight,
+    // reduction='none') gives w[y]·nll and 0 at ignored pixels; avg_non_ignore=False takes the mean over all pixels,
+    // avg_non_ignore=True divides the sum by (non-ignored count + float32 eps). Class weights never enter the denominator.
+    [Fact]
+    public void MmsegDefaultDividesByAllPixelsIgnoredIncluded()
+    {
+        using var scope = NewDisposeScope();
+        var loss = new CrossEntropyLoss(255).Compute(Logits(), Labels()).item<float>();
+        Assert.Equal((Nll(0, 0) + Nll(1, 2) + Nll(3, 1)) / 4, loss, 5);
+        var perPixel = nn.functional.cross_entropy(Logits(), Labels(), ignore_index: 255, reduction: nn.Reduction.None);
+        Assert.Equal(perPixel.mean().item<float>(), loss, 6);
+    }
+
+    [Fact]
+    public void MmsegClassWeightsDoNotEnterTheDenominator()
+    {
+        using var scope = NewDisposeScope();
+        double[] w = [1.0, 2.0, 0.5];
+        double weightedSum = w[0] * Nll(0, 0) + w[2] * Nll(1, 2) + w[1] * Nll(3, 1);
+        Assert.Equal(weightedSum / 4, new CrossEntropyLoss(255, w).Compute(Logits(), Labels()).item<float>(), 5);
+        Assert.Equal(weightedSum / (3 + 1.1920928955078125e-07),
+            new CrossEntropyLoss(255, w, reduction: CrossEntropyReduction.NonIgnored).Compute(Logits(), Labels()).item<float>(), 5);
+    }
+
+    [Fact]
+    public void MmsegOhemKeepsItsDenominator()
+    {
+        // mmseg's decode head passes the OHEM mask as the pixel weight; weight_reduce_loss still divides by all pixels
+        // (or the non-ignored ones), not by the kept count.
+        using var scope = NewDisposeScope();
+        var (logits, labels, p) = KnownProbs();
+        double kept = -Math.Log(p[0]) - Math.Log(p[1]) - Math.Log(p[2]);
+        Assert.Equal(kept / 10, new CrossEntropyLoss(255, null, new OhemPixelSampler(null, 3)).Compute(logits, labels).item<float>(), 5);
+        Assert.Equal(kept / 9, new CrossEntropyLoss(255, null, new OhemPixelSampler(null, 3), CrossEntropyReduction.NonIgnored)
+            .Compute(logits, labels).item<float>(), 5);
+    }
+
+    [Theory]
+    [InlineData(false, false, CrossEntropyReduction.AllPixels)]
+    [InlineData(true, false, CrossEntropyReduction.NonIgnored)]
+    [InlineData(false, true, CrossEntropyReduction.ClassWeightSum)]
+    [InlineData(true, true, CrossEntropyReduction.ClassWeightSum)]
+    public void ConfigKeysChooseTheReduction(bool avgNonIgnore, bool torchWeightedMean, CrossEntropyReduction expected) =>
+        Assert.Equal(expected, CrossEntropyLoss.ReductionOf(new Segmenter.Config.LossConfig { AvgNonIgnore = avgNonIgnore, TorchWeightedMean = torchWeightedMean }));
 }

@@ -32,7 +32,7 @@ public sealed class EncoderDecoder : Segmentor
         decode_head = decodeHead;
         auxiliary_head = auxiliaryHead;
         _decodeLoss = decodeLoss;
-        _auxLoss = auxiliaryHead is null ? null : auxLoss ?? new CrossEntropyLoss(decodeLoss.IgnoreIndex, decodeLoss.ClassWeight);
+        _auxLoss = auxiliaryHead is null ? null : auxLoss ?? new CrossEntropyLoss(decodeLoss.IgnoreIndex, decodeLoss.ClassWeight, reduction: decodeLoss.Reduction);
         _decodeWeight = decodeLossWeight;
         _auxWeight = auxLossWeight;
         RegisterComponents();

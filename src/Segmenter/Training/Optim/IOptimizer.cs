@@ -25,6 +25,9 @@ public interface IOptimizer : IDisposable
     /// <summary>Each group gets baseLr × its LrMult.</summary>
     void SetLearningRate(double baseLr);
 
+    /// <summary>Each group gets <paramref name="lrOfMult"/>(its LrMult): a schedule evaluated from each group's own initial lr.</summary>
+    void SetLearningRates(Func<double, double> lrOfMult);
+
     /// <summary>A copy of the state on the CPU, keyed "step", "&lt;kind&gt;.&lt;param name&gt;"; the caller owns the tensors.</summary>
     Dictionary<string, Tensor> StateDict();
 

@@ -34,6 +34,7 @@ public sealed class Lookahead : IOptimizer, IDisposable
     public long StepCount { get; private set; }
 
     public void SetLearningRate(double baseLr) => _inner.SetLearningRate(baseLr);
+    public void SetLearningRates(Func<double, double> lrOfMult) => _inner.SetLearningRates(lrOfMult);
     public void ZeroGrad() => _inner.ZeroGrad();
 
     public void Step()

@@ -41,6 +41,11 @@ public abstract class OptimizerBase : IOptimizer, IDisposable
         foreach (var g in Groups) g.Lr = baseLr * g.LrMult;
     }
 
+    public void SetLearningRates(Func<double, double> lrOfMult)
+    {
+        foreach (var g in Groups) g.Lr = lrOfMult(g.LrMult);
+    }
+
     public void Step()
     {
         using var noGrad = torch.no_grad();
