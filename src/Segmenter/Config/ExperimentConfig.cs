@@ -180,8 +180,12 @@ public sealed record PanopticConfig
 
 public sealed record OhemConfig
 {
-    /// <summary>Keep pixels whose ground-truth probability is below this (null = keep the min_kept hardest).</summary>
-    public double? Thresh { get; init; } = 0.7;
+    /// <summary>
+    /// Keep pixels whose ground-truth probability is below this (null = keep the min_kept hardest). Defaults are
+    /// MMSegmentation's OHEMPixelSampler(thresh=None, min_kept=100000); its *_ohem configs set thresh 0.7.
+    /// </summary>
+    public double? Thresh { get; init; }
+    /// <summary>Pixels kept at least, per image (× batch size).</summary>
     public int MinKept { get; init; } = 100000;
 }
 
