@@ -35,8 +35,11 @@ public static class EvalCommand
                 [("train.device", parse.GetValue(device)), .. CommonOptions.TtaOverrides(parse.GetValue(tta))]);
             // Data before the model: a missing validation split fails before any weights are read.
             var evaluator = ValidationEvaluators.Create(cfg);
-            var (model, dev) = ModelLoader.Load(cfg, parse.GetValue(checkpoint)!);
+            var (model, dev) = ModelLoader.Load(cfg, parse.GetValue(checkpoint)!, out var resolved);
             using var _ = model;
+            // Class names and palette from the checkpoint's meta where the config has none: the evaluator is made again
+            // with them (listing the split again costs little; the images are read during evaluation).
+            if (!ReferenceEquals(resolved, cfg)) evaluator = ValidationEvaluators.Create(cfg = resolved);
             Log.Information("Evaluating {Count} images", evaluator.Count);
             var result = evaluator.Evaluate(model, dev, new EvaluationOptions
             {

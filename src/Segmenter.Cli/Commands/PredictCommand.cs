@@ -42,7 +42,7 @@ public static class PredictCommand
                 throw new SegmenterException($"unknown engine '{parse.GetValue(engine)}'", "--engine", "use torchsharp or onnxruntime");
             if (parse.GetValue(checkpoint) is null)
                 throw new SegmenterException("--engine torchsharp needs a checkpoint", "--checkpoint", "pass --checkpoint work_dir/best_mIoU.ckpt, or --engine onnxruntime --model model.onnx");
-            var (model, dev) = ModelLoader.Load(cfg, parse.GetValue(checkpoint)!);
+            var (model, dev) = ModelLoader.Load(cfg, parse.GetValue(checkpoint)!, out cfg); // palette from the checkpoint's meta where the config has none
             using var _ = model;
             int n = Predictor.Run(model, cfg, parse.GetValue(input)!, parse.GetValue(output)!, dev, parse.GetValue(labelIds), parse.GetValue(overlay));
             Log.Information("Wrote predictions for {Count} of {Total} images to {Out}", n, inputs.Count, Path.GetFullPath(parse.GetValue(output)!));

@@ -28,6 +28,10 @@ public sealed class Checkpoint : IDisposable
     public string ExtraJson { get; init; } = "{}";
     /// <summary>The file it came from (for messages), or "&lt;memory&gt;".</summary>
     public string Source { get; init; } = "<memory>";
+    /// <summary>Class names a .pth records in its meta (MMSegmentation <c>meta.CLASSES</c>, <c>meta.dataset_meta.classes</c>); null = none.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+    /// <summary>Colours a .pth records in its meta (<c>meta.PALETTE</c>, <c>meta.dataset_meta.palette</c>), one per class; null = none.</summary>
+    public IReadOnlyList<(byte R, byte G, byte B)>? Palette { get; init; }
 
     /// <summary>A short signature of what determines the state-dict layout, e.g. "encoder_decoder/resnet50/deeplabv3plus+fcn/num_classes=21".</summary>
     public static string ArchitectureOf(ModelConfig m) =>

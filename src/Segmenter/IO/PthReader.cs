@@ -11,8 +11,10 @@ namespace Segmenter.IO;
 /// Reads PyTorch's zip checkpoint format (torch.save since 1.6: `&lt;name&gt;/data.pkl` + raw storages under
 /// `&lt;name&gt;/data/&lt;key&gt;`) without Python. A small unpickler understands the opcodes torch.save emits and
 /// rebuilds tensors from their storages; it never runs code, and like torch.load(weights_only=True) it refuses any
-/// global outside <see cref="AllowedGlobals"/> by name. Storage members are read straight into their tensors, bounded by
-/// the sizes the pickle declares. Tensors come back on the CPU, contiguous, owned by the caller.
+/// global outside its allowlists by name: <see cref="AllowedGlobals"/> (what a state dict needs) and
+/// <see cref="DataOnlyGlobals"/> (plain data that training checkpoints carry beside the weights, kept as inert
+/// <see cref="PickleObject"/>s). Storage members are read straight into their tensors, bounded by the sizes the pickle
+/// declares. Tensors come back on the CPU, contiguous, owned by the caller.
 /// </summary>
 public static class PthReader
 {
@@ -22,12 +24,21 @@ public static class PthReader
         public override string ToString() => $"{Module}.{Name}";
     }
 
-    /// <summary>An object the reader does not rebuild (class instance, unknown call): kept inert for inspection.</summary>
+    /// <summary>
+    /// An object the reader does not rebuild (an allowed global called, a data-only class instantiated): an inert
+    /// placeholder that records the global, the arguments and the state the pickle gave it, and nothing is ever called.
+    /// Calling or instantiating a placeholder builds another placeholder; one is never a tensor.
+    /// </summary>
     public sealed class PickleObject(PickleGlobal type, object? args)
     {
         public PickleGlobal Type { get; } = type;
         public object? Args { get; } = args;
+        /// <summary>What BUILD gave it (a class's __dict__ or __setstate__ argument).</summary>
         public object? State { get; set; }
+        /// <summary>Items SETITEM(S) added (dict subclasses such as ConfigDict); null when none.</summary>
+        public OrderedDictionary<object, object?>? Items { get; set; }
+        /// <summary>Items APPEND(S) added (list subclasses); null when none.</summary>
+        public List<object?>? ListItems { get; set; }
     }
 
     /// <summary>
@@ -90,36 +101,72 @@ public static class PthReader
     /// Loads a state dict: the top-level dict if it holds tensors, else the one under "state_dict", "model",
     /// "module" or "net" (mmseg / detectron2 / torchvision training checkpoints). Non-tensor entries are skipped.
     /// </summary>
-    public static Dictionary<string, Tensor> LoadStateDict(string path)
+    public static Dictionary<string, Tensor> LoadStateDict(string path) => LoadStateDict(path, null);
+
+    /// <summary>
+    /// <see cref="LoadStateDict(string)"/>, handing the whole unpickled object to <paramref name="inspect"/> first (e.g.
+    /// to read a checkpoint's <c>meta</c>), while every tensor in it is still alive; tensors outside the state dict are
+    /// disposed afterwards. A placeholder of a <see cref="DataOnlyGlobals"/> global (e.g. a numpy array) where the state
+    /// dict has a tensor is refused, naming the key; other non-tensor entries are skipped, as before.
+    /// </summary>
+    internal static Dictionary<string, Tensor> LoadStateDict(string path, Action<object?>? inspect)
     {
         var top = Load(path);
-        var dict = FindStateDict(top)
-            ?? throw new SegmenterException("no state dict (a dict of tensors) found in the checkpoint", path,
-                "save model.state_dict(), or a dict holding it under 'state_dict' or 'model'");
-        var result = new Dictionary<string, Tensor>();
-        foreach (var (k, v) in dict)
-            if (k is string name && v is Tensor t) result[name] = t;
-        DisposeOthers(top, new HashSet<Tensor>(result.Values, ReferenceEqualityComparer.Instance));
-        return result;
+        var keep = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
+        try
+        {
+            var dict = FindStateDict(top)
+                ?? throw new SegmenterException("no state dict (a dict of tensors) found in the checkpoint", path,
+                    "save model.state_dict(), or a dict holding it under 'state_dict' or 'model'");
+            var result = new Dictionary<string, Tensor>();
+            foreach (var (k, v) in dict)
+            {
+                if (k is string key && v is PickleObject o && DataOnlyGlobals.Contains(o.Type.ToString()))
+                    throw new SegmenterException($"state dict entry '{key}' is a {o.Type} (kept as an inert placeholder), not a tensor", path,
+                        "save tensors in the state dict (torch.from_numpy(array) before torch.save), or export the weights to safetensors");
+                if (k is string name && v is Tensor t) result[name] = t;
+            }
+            inspect?.Invoke(top);
+            keep.UnionWith(result.Values);
+            return result;
+        }
+        finally
+        {
+            DisposeOthers(top, keep);
+        }
     }
 
-    private static OrderedDictionary<object, object?>? FindStateDict(object? top)
+    private static OrderedDictionary<object, object?>? FindStateDict(object? top, int depth = 0)
     {
-        if (top is not OrderedDictionary<object, object?> d) return null;
+        // depth bounds the search: the memo lets a pickle build a dict that holds itself under "state_dict".
+        if (top is not OrderedDictionary<object, object?> d || depth > 4) return null;
         if (d.Values.Any(v => v is Tensor)) return d;
         foreach (var key in new[] { "state_dict", "model", "module", "net" })
-            if (d.TryGetValue(key, out var inner) && FindStateDict(inner) is { } found) return found;
+            if (d.TryGetValue(key, out var inner) && FindStateDict(inner, depth + 1) is { } found) return found;
         return null;
     }
 
-    private static void DisposeOthers(object? node, HashSet<Tensor> keep)
+    /// <summary>
+    /// Disposes every tensor reachable from <paramref name="root"/> except <paramref name="keep"/>. Iterative, each
+    /// container visited once: the memo lets a pickle nest containers a million deep or make them hold themselves.
+    /// </summary>
+    private static void DisposeOthers(object? root, HashSet<Tensor> keep)
     {
-        switch (node)
+        var seen = new HashSet<object>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<object?>();
+        pending.Push(root);
+        while (pending.Count > 0)
         {
-            case Tensor t when !keep.Contains(t): t.Dispose(); break;
-            case OrderedDictionary<object, object?> d: foreach (var v in d.Values) DisposeOthers(v, keep); break;
-            case List<object?> l: foreach (var v in l) DisposeOthers(v, keep); break;
-            case object?[] a: foreach (var v in a) DisposeOthers(v, keep); break;
+            var node = pending.Pop();
+            if (node is null || node is string || !seen.Add(node)) continue;
+            switch (node)
+            {
+                case Tensor t when !keep.Contains(t): t.Dispose(); break;
+                case OrderedDictionary<object, object?> d: foreach (var v in d.Values) pending.Push(v); break;
+                case List<object?> l: foreach (var v in l) pending.Push(v); break;
+                case object?[] a: foreach (var v in a) pending.Push(v); break;
+                case PickleObject o: pending.Push(o.Args); pending.Push(o.State); pending.Push(o.Items); pending.Push(o.ListItems); break;
+            }
         }
     }
 
@@ -197,6 +244,29 @@ public static class PthReader
         "torch.IntStorage", "torch.ShortStorage", "torch.CharStorage", "torch.ByteStorage", "torch.BoolStorage",
     };
 
+    /// <summary>
+    /// Globals of plain data that training checkpoints carry beside the weights (MMSegmentation 0.x / mmcv and 1.x /
+    /// mmengine `meta`, `message_hub`, `optimizer`): numpy scalars, dtypes and arrays (numpy 1 `numpy.core.*` and numpy 2
+    /// `numpy._core.*` spellings; `_frombuffer` is how numpy pickles arrays at protocol 5), mmengine's HistoryBuffer,
+    /// mmcv's and mmengine's Config / ConfigDict and their base addict.Dict, and torch's dtypes. The pickle may name,
+    /// call (REDUCE), instantiate (NEWOBJ) and fill (BUILD, SETITEMS, APPENDS) them; each time the reader builds an inert
+    /// <see cref="PickleObject"/> and calls nothing, so a placeholder never becomes a tensor or runs code. Like
+    /// <see cref="AllowedGlobals"/> this is an allowlist: any other global (os.system, builtins.eval, functools.partial,
+    /// an unknown class) is refused by name, wherever in the file it appears.
+    /// </summary>
+    public static readonly IReadOnlySet<string> DataOnlyGlobals = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "numpy.core.multiarray.scalar", "numpy._core.multiarray.scalar",
+        "numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct",
+        "numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer",
+        "numpy.ndarray", "numpy.dtype",
+        "mmengine.logging.history_buffer.HistoryBuffer",
+        "mmengine.config.config.ConfigDict", "mmengine.config.config.Config",
+        "mmcv.utils.config.ConfigDict", "mmcv.utils.config.Config", "addict.addict.Dict",
+        "torch.float32", "torch.float64", "torch.float16", "torch.bfloat16", "torch.int64", "torch.int32", "torch.int16",
+        "torch.int8", "torch.uint8", "torch.bool",
+    };
+
     private static int ElementSize(ScalarType t) => t switch
     {
         ScalarType.Float64 or ScalarType.Int64 => 8,
@@ -233,6 +303,7 @@ public static class PthReader
         private readonly List<object?> _stack = [];
         private readonly Dictionary<long, object?> _memo = [];
         private int _pos;
+        private int _protocol;
 
         public object? Run()
         {
@@ -242,7 +313,7 @@ public static class PthReader
                 byte op = ReadByte();
                 switch (op)
                 {
-                    case 0x80: ReadByte(); break;                                        // PROTO
+                    case 0x80: _protocol = ReadByte(); break;                            // PROTO
                     case 0x95: _pos += 8; break;                                         // FRAME
                     case (byte)'.': return Pop();                                        // STOP
                     case (byte)'(': _stack.Add(Mark.Instance); break;                    // MARK
@@ -266,6 +337,14 @@ public static class PthReader
                     case (byte)'U': _stack.Add(Encoding.Latin1.GetString(Take(ReadByte()))); break;
                     case (byte)'B': _stack.Add(Take(BinaryPrimitives.ReadInt32LittleEndian(Take(4))).ToArray()); break;
                     case (byte)'C': _stack.Add(Take(ReadByte()).ToArray()); break;
+                    case 0x8e: case 0x96: _stack.Add(Take(checked((int)BinaryPrimitives.ReadInt64LittleEndian(Take(8)))).ToArray()); break; // BINBYTES8, BYTEARRAY8
+                    case 0x97: case 0x98:                                                // NEXT_BUFFER, READONLY_BUFFER
+                        throw new SegmenterException($"data.pkl refers to an out-of-band buffer (pickle protocol 5, byte {at}), which torch.save never writes", source,
+                            "re-save the checkpoint with torch.save");
+                    case (byte)'0': Pop(); break;                                        // POP
+                    case (byte)'1': PopMark(); break;                                    // POP_MARK
+                    case (byte)'2': _stack.Add(Peek()); break;                           // DUP
+                    case 0x91: _stack.Add(PopMark()); break;                             // FROZENSET (as a list)
                     case (byte)'q': _memo[ReadByte()] = Peek(); break;                   // BINPUT
                     case (byte)'r': _memo[BinaryPrimitives.ReadUInt32LittleEndian(Take(4))] = Peek(); break;
                     case 0x94: _memo[_memo.Count] = Peek(); break;                       // MEMOIZE
@@ -295,6 +374,7 @@ public static class PthReader
                     case (byte)'Q': _stack.Add(PersistentLoad(Pop(), at)); break;
                     case (byte)'R': { var args = Pop(); var fn = Pop(); _stack.Add(Reduce(fn, args, at)); break; }
                     case 0x81: { var args = Pop(); var cls = Pop(); _stack.Add(new PickleObject(AsGlobal(cls, at), args)); break; } // NEWOBJ
+                    case 0x92: { Pop(); var args = Pop(); var cls = Pop(); _stack.Add(new PickleObject(AsGlobal(cls, at), args)); break; } // NEWOBJ_EX (kwargs dropped)
                     case (byte)'b':
                         {
                             var state = Pop();
@@ -308,13 +388,18 @@ public static class PthReader
             }
         }
 
-        /// <summary>Refuses any global outside <see cref="AllowedGlobals"/> at the moment the pickle names it.</summary>
-        private PickleGlobal Allowed(PickleGlobal g, int at) =>
-            AllowedGlobals.Contains(g.ToString()) ? g : throw new SegmenterException(
-                $"data.pkl names the Python global '{g}' (byte {at}), which a state dict never needs; refused, as torch.load(weights_only=True) does " +
-                "(a pickle that names it can run code)", source,
-                "load only files from sources you trust; re-save the weights as torch.save(model.state_dict(), f) or safetensors. " +
-                "Allowed globals: collections.OrderedDict, torch._utils._rebuild_tensor_v2, torch._utils._rebuild_parameter, torch.<Type>Storage, torch.Size, ...");
+        /// <summary>Refuses any global outside <see cref="AllowedGlobals"/> and <see cref="DataOnlyGlobals"/> at the moment the pickle names it.</summary>
+        private PickleGlobal Allowed(PickleGlobal g, int at)
+        {
+            // Below protocol 3 Python 3's pickler writes Python 2 names and its unpickler maps them back (fix_imports,
+            // Lib/_compat_pickle.py IMPORT_MAPPING): torch.save's default protocol 2 writes builtins.set as __builtin__.set.
+            if (_protocol < 3 && g.Module == "__builtin__") g = g with { Module = "builtins" };
+            return AllowedGlobals.Contains(g.ToString()) || DataOnlyGlobals.Contains(g.ToString()) ? g : throw new SegmenterException(
+                $"data.pkl names the Python global '{g}' (byte {at}), which is neither a state-dict global nor known plain data; refused, as " +
+                "torch.load(weights_only=True) does (a pickle that names it can run code)", source,
+                "load only files from sources you trust; re-save the weights as torch.save(model.state_dict(), f) or safetensors " +
+                "(the accepted globals are listed in docs/bad_input.md, 'Weight files')");
+        }
 
         private object? Reduce(object? fn, object? args, int at)
         {
@@ -379,7 +464,7 @@ public static class PthReader
             if (pid is not object?[] { Length: >= 5 } t || t[0] is not "storage")
                 throw Bad("unknown persistent id (not a tensor storage)", at);
             var type = AsGlobal(t[1], at);
-            var dtype = StorageType(type.Name) ?? throw new SegmenterException(
+            var dtype = (type.Module == "torch" ? StorageType(type.Name) : null) ?? throw new SegmenterException(
                 $"unsupported storage type {type}", source, "convert the tensors to float32/float64/int64 before saving");
             var key = t[2] as string ?? throw Bad("storage key is not a string", at);
             return new StorageRef(loadStorage(key, dtype, ToLong(t[4], at)));
@@ -398,10 +483,11 @@ public static class PthReader
 
         private PickleGlobal AsGlobal(object? v, int at) => v as PickleGlobal ?? throw Bad("call of a non-global", at);
 
-        private List<object?> AsList(object? v, int at) => v as List<object?> ?? throw Bad("append to a non-list", at);
+        private List<object?> AsList(object? v, int at) =>
+            v as List<object?> ?? (v is PickleObject o ? o.ListItems ??= [] : throw Bad("append to a non-list", at));
 
         private OrderedDictionary<object, object?> AsDict(object? v, int at) =>
-            v as OrderedDictionary<object, object?> ?? (v is PickleObject ? new OrderedDictionary<object, object?>() : throw Bad("setitem on a non-dict", at));
+            v as OrderedDictionary<object, object?> ?? (v is PickleObject o ? o.Items ??= new() : throw Bad("setitem on a non-dict", at));
 
         private object? Memo(long key, int at) => _memo.TryGetValue(key, out var v) ? v : throw Bad($"memo key {key} not defined", at);
 

@@ -53,7 +53,8 @@ public sealed class SegmentationModel : IDisposable
     /// <summary>The resolved config the model was built from (options applied).</summary>
     public ExperimentConfig Config { get; }
 
-    /// <summary>Class names in class-index order (the dataset's, or class_0.. when the config names none).</summary>
+    /// <summary>Class names in class-index order: the config's, else the checkpoint's meta's (MMSegmentation .pth), else the
+    /// dataset type's, else class_0...</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     public int NumClasses => ClassNames.Count;
@@ -78,8 +79,8 @@ public sealed class SegmentationModel : IDisposable
             var (panoptic, device) = ModelLoader.LoadPanoptic(cfg, weightsPath);
             return new SegmentationModel(cfg, null, panoptic.Predict, panoptic, classes, device, maxConcurrency);
         }
-        var (model, dev) = ModelLoader.Load(cfg, weightsPath);
-        return new SegmentationModel(cfg, model, null, null, null, dev, maxConcurrency);
+        var (model, dev) = ModelLoader.Load(cfg, weightsPath, out var resolved); // class names from the checkpoint's meta where the config has none
+        return new SegmentationModel(resolved, model, null, null, null, dev, maxConcurrency);
     }
 
     /// <summary>
