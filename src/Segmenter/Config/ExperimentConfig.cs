@@ -53,6 +53,14 @@ public sealed record BackboneConfig
     /// the stage dilation, not multiply it), e.g. [1, 2, 4]; the DeepLabV3 paper's OS16 unit rates (1, 2, 4) x 2 are [2, 4, 8].
     /// </summary>
     public List<int>? MultiGrid { get; init; }
+    /// <summary>
+    /// MMSegmentation's ResNet contract_dilation, with its default (false): true gives the first block of a dilated
+    /// stage half the stage's dilation (mmseg ResLayer: dilation // 2 when dilation > 1; the same dilations as
+    /// torchvision's replace_stride_with_dilation and the mmseg d8 configs); false gives every block of the stage the
+    /// stage's dilation, first block included (the PSA repository's ResNet trunk). multi_grid, when set, gives layer4's.
+    /// Read by backbone type resnet only.
+    /// </summary>
+    public bool ContractDilation { get; init; }
     /// <summary>Attention inside every residual block (PSA); type none gives the plain ResNet.</summary>
     public AttentionConfig Attention { get; init; } = new();
     /// <summary>Path to ImageNet weights (safetensors, or a PyTorch .pth) with torchvision names; null = random init.</summary>
