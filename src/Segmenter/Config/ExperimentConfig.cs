@@ -80,6 +80,12 @@ public sealed record AxialConfig
     public int? InputSize { get; init; }
     /// <summary>Local attention span m (odd, e.g. 65 for huge inputs); null = global attention along the whole axis.</summary>
     public int? Span { get; init; }
+    /// <summary>
+    /// deeplab2's stem_width_multiplier (default 1.0, which AxialDeepLabS/L keep): the inception stem has 64, 64 and 128
+    /// times this many channels whatever the width, so Axial-DeepLab-S/M have the L stem. The conv7 stem (the ImageNet
+    /// PyTorch AxialAttentionNet, whose checkpoints load into it) scales with the width instead and ignores this key.
+    /// </summary>
+    public double StemWidthMultiplier { get; init; } = 1.0;
 }
 
 public sealed record AttentionConfig
