@@ -5,7 +5,7 @@ namespace Segmenter.Config;
 // (e.g. `decode_head.c1_channels` -> DecodeHead.C1Channels). Every property has a default, so a config file
 // only writes what differs; `segment config show` prints the merged result with every default visible, except keys
 // that only other types read: those are named where the type is registered (Models/ModelRegistry.cs: model.panoptic
-// for panoptic_deeplab, backbone.axial for axial_resnet, decode_head.isa_channels/down_factor for isa,
+// for panoptic_deeplab, backbone.axial for axial_resnet, backbone.contract_dilation for resnet, decode_head.isa_channels/down_factor for isa,
 // decode_head.dilations/c1_* for deeplabv3plus), left out of `config show` and an error when set for another type.
 // Allowed `type` values are the registries' names, not listed here.
 // Records are immutable; ConfigLoader builds them from the merged YAML tree and calls Validate().
