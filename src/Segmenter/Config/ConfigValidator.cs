@@ -64,6 +64,8 @@ public static class ConfigValidator
         check.OneOf("model.backbone.axial.stem", ax.Stem, AxialStems);
         if (ax.InputSize is { } inputSize) check.That("model.backbone.axial.input_size", inputSize >= 16, inputSize, "null (the crop size) or an integer >= 16");
         if (ax.Span is { } span) check.That("model.backbone.axial.span", span >= 1 && span % 2 == 1, span, "null (global) or an odd integer, e.g. 65");
+        check.That("model.backbone.axial.stem_width_multiplier", ax.StemWidthMultiplier > 0 && (int)(64 * ax.StemWidthMultiplier) % 8 == 0,
+            ax.StemWidthMultiplier, "a number > 0 giving stem widths that are multiples of 8 (deeplab2's default 1.0)");
 
         var pan = m.Panoptic;
         check.That("model.panoptic.aspp_dropout", pan.AsppDropout is >= 0 and < 1, pan.AsppDropout, "a probability in [0, 1), 0.5 by default");

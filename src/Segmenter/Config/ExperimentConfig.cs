@@ -5,7 +5,7 @@ namespace Segmenter.Config;
 // (e.g. `decode_head.c1_channels` -> DecodeHead.C1Channels). Every property has a default, so a config file
 // only writes what differs; `segment config show` prints the merged result with every default visible, except keys
 // that only other types read: those are named where the type is registered (Models/ModelRegistry.cs: model.panoptic
-// for panoptic_deeplab, backbone.axial for axial_resnet, decode_head.isa_channels/down_factor for isa,
+// for panoptic_deeplab, backbone.axial for axial_resnet, backbone.contract_dilation for resnet, decode_head.isa_channels/down_factor for isa,
 // decode_head.dilations/c1_* for deeplabv3plus), left out of `config show` and an error when set for another type.
 // Allowed `type` values are the registries' names, not listed here.
 // Records are immutable; ConfigLoader builds them from the merged YAML tree and calls Validate().
@@ -53,6 +53,14 @@ public sealed record BackboneConfig
     /// the stage dilation, not multiply it), e.g. [1, 2, 4]; the DeepLabV3 paper's OS16 unit rates (1, 2, 4) x 2 are [2, 4, 8].
     /// </summary>
     public List<int>? MultiGrid { get; init; }
+    /// <summary>
+    /// MMSegmentation's ResNet contract_dilation, with its default (false): true gives the first block of a dilated
+    /// stage half the stage's dilation (mmseg ResLayer: dilation // 2 when dilation > 1; the same dilations as
+    /// torchvision's replace_stride_with_dilation and the mmseg d8 configs); false gives every block of the stage the
+    /// stage's dilation, first block included (the PSA repository's ResNet trunk). multi_grid, when set, gives layer4's.
+    /// Read by backbone type resnet only.
+    /// </summary>
+    public bool ContractDilation { get; init; }
     /// <summary>Attention inside every residual block (PSA); type none gives the plain ResNet.</summary>
     public AttentionConfig Attention { get; init; } = new();
     /// <summary>Path to ImageNet weights (safetensors, or a PyTorch .pth) with torchvision names; null = random init.</summary>
@@ -72,6 +80,12 @@ public sealed record AxialConfig
     public int? InputSize { get; init; }
     /// <summary>Local attention span m (odd, e.g. 65 for huge inputs); null = global attention along the whole axis.</summary>
     public int? Span { get; init; }
+    /// <summary>
+    /// deeplab2's stem_width_multiplier (default 1.0, which AxialDeepLabS/L keep): the inception stem has 64, 64 and 128
+    /// times this many channels whatever the width, so Axial-DeepLab-S/M have the L stem. The conv7 stem (the ImageNet
+    /// PyTorch AxialAttentionNet, whose checkpoints load into it) scales with the width instead and ignores this key.
+    /// </summary>
+    public double StemWidthMultiplier { get; init; } = 1.0;
 }
 
 public sealed record AttentionConfig

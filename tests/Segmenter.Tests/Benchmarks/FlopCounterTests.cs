@@ -96,4 +96,43 @@ public class FlopCounterTests
         Assert.Equal(expected, b.Attention);
         Assert.True(b.Attention > 0);
     }
+
+    /// <summary>One axial attention on an H×W map: qkv 1×1 (in·2·out per position) and, per line of N positions,
+    /// q·k, q·r_q, k·r_k (N²·out/2 each) and attn·v, attn·r_v (N²·out each).</summary>
+    [Theory]
+    [InlineData(16, 32, 8, 12, 20, false)]
+    [InlineData(16, 32, 8, 12, 20, true)]
+    public void AxialAttentionMacsCountTheProjectionAndTheFiveProducts(int inPlanes, int outPlanes, int groups, int h, int w, bool width)
+    {
+        using var a = new AxialAttention(inPlanes, outPlanes, groups, kernel_size: Math.Max(h, w), width: width);
+        long n = width ? w : h, lines = width ? h : w;
+        long expected = (long)h * w * inPlanes * 2 * outPlanes + lines * n * n * (3 * outPlanes / 2 + 2 * outPlanes);
+        Assert.Equal(expected, FlopCounter.AxialAttentionMacs(a, h, w));
+    }
+
+    /// <summary>Panoptic-DeepLab on an Axial-ResNet counts without a forward: entries add up, the attention of every
+    /// block is inside the backbone's stages, and the 1x1 projection of both decoders is counted at the OS16 feature.</summary>
+    [Theory]
+    [InlineData(64, 64)]
+    public void PanopticAxialModelCountsAllParts(int h, int w)
+    {
+        var cfg = new ModelConfig
+        {
+            Type = "panoptic_deeplab",
+            NumClasses = 5,
+            Backbone = new BackboneConfig { Type = "axial_resnet", Depth = 26, OutputStride = 16, Axial = new AxialConfig { Width = "s" } },
+            Panoptic = new PanopticConfig { UseAspp = false, DecoderChannels = 32, InstanceDecoderChannels = 16, InstanceAsppChannels = 32,
+                LowLevelChannelsProject = [16, 8], InstanceLowLevelChannelsProject = [8, 4], InstanceHeadChannels = 8 },
+        };
+        using var model = ModelFactory.Create(cfg, Math.Max(h, w));
+        var r = FlopCounter.Count(model, cfg, h, w);
+        Assert.Equal(r.Entries.Sum(e => e.Macs), r.Inference);
+        Assert.Equal(r.Total, r.Inference);
+        Assert.True(r.Attention > 0 && r.Attention < BackboneMacs(r));
+        // Both decoders' aspp is one 1x1 conv 512s -> aspp channels at OS16.
+        long feature = (long)(h / 16) * (w / 16) * 512 * cfg.Panoptic.InstanceAsppChannels;
+        Assert.True(r.Entries.Single(e => e.Name == "decoder.instance_decoder").Macs > feature);
+        Assert.Equal(["backbone.stem", "backbone.layer1", "backbone.layer2", "backbone.layer3", "backbone.layer4",
+            "decoder.semantic_decoder", "decoder.semantic_head", "decoder.instance_decoder", "decoder.instance_head"], r.Entries.Select(e => e.Name));
+    }
 }

@@ -36,4 +36,34 @@ public class ConfigShowCliTests
         Assert.Contains("label_divisor:", stdout);
         Assert.Contains("total", stdout);
     }
+
+    /// <summary>--model-summary prints M-Adds at --input-size (default the crop size); the numbers are FlopCounter's.</summary>
+    [Theory]
+    [InlineData("smoke_panoptic.yaml", "96x48", 96, 48)]
+    [InlineData("smoke_voc.yaml", "72", 72, 72)]
+    [InlineData("smoke_voc.yaml", null, 64, 64)]
+    public void ModelSummaryPrintsMAddsAtTheInputSize(string config, string? size, int h, int w)
+    {
+        var path = Path.Combine(TestPaths.Configs, config);
+        string[] args = size is null ? ["config", "show", "--config", path, "--model-summary"] : ["config", "show", "--config", path, "--model-summary", "--input-size", size];
+        var (code, stdout, err) = CliRunner.Run(args);
+        Assert.True(code == 0, err);
+        Assert.Contains($"M-Adds at {h}x{w}", stdout);
+        var cfg = Segmenter.Config.ConfigLoader.Load(path);
+        using var model = Segmenter.Models.ModelFactory.Create(cfg.Model, Segmenter.Models.ModelFactory.InputSizeOf(cfg));
+        var report = Segmenter.Benchmarks.FlopCounter.Count(model, cfg.Model, h, w);
+        var total = (report.Inference / 1e9).ToString("0.00", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Matches($@"(?m)^inference total\s+{System.Text.RegularExpressions.Regex.Escape(total)}$", stdout.Replace("\r", ""));
+    }
+
+    [Theory]
+    [InlineData("12x", "--input-size '12x' is not HxW")]
+    [InlineData("0x4", "--input-size '0x4' is not HxW")]
+    public void ABadInputSizeIsExitTwoOnOneLine(string size, string expected)
+    {
+        var (code, _, err) = CliRunner.Run("config", "show", "--config", Path.Combine(TestPaths.Configs, "smoke_voc.yaml"), "--model-summary", "--input-size", size);
+        Assert.Equal(2, code);
+        Assert.DoesNotContain('\n', err.Trim());
+        Assert.Contains(expected, err);
+    }
 }

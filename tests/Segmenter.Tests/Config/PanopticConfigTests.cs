@@ -20,6 +20,8 @@ public class PanopticConfigTests(ITestOutputHelper output)
         Assert.Equal(classes, cfg.Model.NumClasses);
         Assert.Equal(aspp, cfg.Model.Panoptic.UseAspp);
         Assert.Equal(16, cfg.Model.Backbone.OutputStride);
+        // bowenc0221's torchvision trunk keeps dilation 1 in layer4's first block: mmseg's contract_dilation true.
+        if (backbone == "resnet") Assert.True(cfg.Model.Backbone.ContractDilation);
         using var model = ModelFactory.CreatePanoptic(cfg.Model, ModelFactory.InputSizeOf(cfg));
         long n = model.parameters().Sum(p => p.numel());
         output.WriteLine($"{file}: {n:N0} parameters");

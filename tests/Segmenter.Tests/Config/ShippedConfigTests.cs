@@ -33,6 +33,7 @@ public class ShippedConfigTests
         Assert.Equal(21, c.Model.NumClasses);
         Assert.Equal(50, c.Model.Backbone.Depth);
         Assert.Equal(8, c.Model.Backbone.OutputStride);
+        Assert.True(c.Model.Backbone.ContractDilation);
         Assert.Equal("deeplabv3plus", c.Model.DecodeHead.Type);
         Assert.Equal(512, c.Model.DecodeHead.Channels);
         Assert.Equal([1, 12, 24, 36], c.Model.DecodeHead.Dilations);

@@ -45,6 +45,7 @@ public class TypeSpecificKeyTests
     [InlineData("model:\n  decode_head:\n    type: isa\n    dilations: [1, 6]\n", "test.yaml:4: 'model.decode_head.dilations' is not read by model.decode_head.type 'isa'", "deeplabv3plus")]
     [InlineData("model:\n  panoptic:\n    sigma: 4\n", "test.yaml:2: 'model.panoptic' is not read by model.type 'encoder_decoder'", "panoptic_deeplab")]
     [InlineData("model:\n  backbone:\n    axial:\n      width: s\n", "test.yaml:3: 'model.backbone.axial' is not read by model.backbone.type 'resnet'", "axial_resnet")]
+    [InlineData("model:\n  backbone:\n    type: axial_resnet\n    contract_dilation: true\n", "test.yaml:4: 'model.backbone.contract_dilation' is not read by model.backbone.type 'axial_resnet'", "resnet")]
     public void SettingAKeyTheTypeDoesNotReadIsAnError(string yaml, string expected, string fix)
     {
         var message = LoadError(yaml);

@@ -35,6 +35,7 @@ public sealed class IsaCliTests
             Assert.Equal(19, c.Model.NumClasses);
             Assert.Equal(50, c.Model.Backbone.Depth);
             Assert.Equal(8, c.Model.Backbone.OutputStride);
+            Assert.True(c.Model.Backbone.ContractDilation);
             Assert.True(c.Model.DecodeHead.AlignCorners);
             Assert.Equal(0.4, c.Model.AuxHead!.LossWeight);
             Assert.Equal("cityscapes", c.Data.Type);

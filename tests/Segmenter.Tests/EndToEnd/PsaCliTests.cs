@@ -17,14 +17,17 @@ public sealed class PsaCliTests
         Assert.Equal(("psa", "parallel"), (cfg.Model.Backbone.Attention.Type, cfg.Model.Backbone.Attention.Layout));
         Assert.Equal(50, cfg.Model.Backbone.Depth);
         Assert.Equal(8, cfg.Model.Backbone.OutputStride);
+        // The PSA repository's trunk dilates every block of layer3/layer4; the mmseg baseline contracts the first.
+        Assert.False(cfg.Model.Backbone.ContractDilation);
+        Assert.True(baseline.Model.Backbone.ContractDilation);
         Assert.Equal((int)Math.Round(baseline.Schedule.MaxIters * 1.3), cfg.Schedule.MaxIters);
         Assert.Equal(52000, cfg.Schedule.MaxIters);
         Assert.Equal(5000, cfg.Schedule.WarmupIters);
         Assert.Equal(1e-6, cfg.Schedule.WarmupRatio);
-        // Everything but attention, schedule length/warm-up and work dir is the baseline's.
+        // Everything but attention, contract_dilation, schedule length/warm-up and work dir is the baseline's.
         Assert.Equal(ConfigWriter.ToYaml(baseline with
         {
-            Model = baseline.Model with { Backbone = baseline.Model.Backbone with { Attention = cfg.Model.Backbone.Attention } },
+            Model = baseline.Model with { Backbone = baseline.Model.Backbone with { Attention = cfg.Model.Backbone.Attention, ContractDilation = false } },
             Schedule = baseline.Schedule with { MaxIters = 52000, WarmupIters = 5000, WarmupRatio = 1e-6 },
             Train = baseline.Train with { WorkDir = cfg.Train.WorkDir },
         }), stdout);
@@ -41,6 +44,7 @@ public sealed class PsaCliTests
         Assert.Equal(101, r101.Model.Backbone.Depth);
         Assert.Equal(("psa", "parallel"), (r101.Model.Backbone.Attention.Type, r101.Model.Backbone.Attention.Layout));
         Assert.Equal(p.Schedule, r101.Schedule);
+        Assert.All(new[] { p, s, r101 }, c => Assert.False(c.Model.Backbone.ContractDilation));
         Assert.Equal(["work_dirs/voc_psa_r50", "work_dirs/voc_psa_s_r50", "work_dirs/voc_psa_r101"],
             new[] { p, s, r101 }.Select(c => c.Train.WorkDir));
         var smoke = ConfigLoader.Load("smoke_voc_psa.yaml");

@@ -23,7 +23,10 @@ public class AxialResNetTests
         // Inception stem: 64 -> 32 at layer1's input; each stage's first block sees the previous stage's output size.
         Assert.Equal([32, 16, 8, 4], net.KernelSizes);
         var sd = net.state_dict();
-        Assert.Equal([(long)c1 / 4, 3, 3, 3], sd["stem.0.weight"].shape);                       // stem 64s
+        // deeplab2 stem_width_multiplier 1.0: the inception stem is 64/64/128 for every width.
+        Assert.Equal([64L, 3, 3, 3], sd["stem.0.weight"].shape);
+        Assert.Equal([128L, 64, 3, 3], sd["stem.6.weight"].shape);
+        Assert.Equal([(long)c1 / 2, 128, 1, 1], sd["layer1.0.conv_down.weight"].shape);
         Assert.Equal([(long)c1, c1 / 2, 1], sd["layer1.0.hight_block.qkv_transform.weight"].shape);  // attention width 128s
     }
 

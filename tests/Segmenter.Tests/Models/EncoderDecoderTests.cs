@@ -13,7 +13,7 @@ public class EncoderDecoderTests
     public void DefaultDeepLabV3PlusHasMmsegNamesAndShapes()
     {
         // Defaults: R50 OS8, channels 512, dilations 1/12/24/36, c1 48, aux FCN 256 on layer3 (REFERENCE 2.1, 4.4).
-        using var model = ModelFactory.Create(new ModelConfig { NumClasses = 21 });
+        using var model = ModelFactory.Create(new ModelConfig { NumClasses = 21, Backbone = new BackboneConfig { ContractDilation = true } });
         var sd = model.state_dict();
         void Has(string key, params long[] shape) { Assert.True(sd.ContainsKey(key), key); Assert.Equal(shape, sd[key].shape); }
         Has("backbone.conv1.weight", 64, 3, 7, 7);

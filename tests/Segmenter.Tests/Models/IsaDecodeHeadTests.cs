@@ -22,7 +22,7 @@ public class IsaDecodeHeadTests
     public void R50IsaModelHasMmsegNamesAndShapes()
     {
         // REFERENCE 4.4 parameter tree (R50, 19 classes).
-        using var model = ModelFactory.Create(new ModelConfig { NumClasses = 19, DecodeHead = new DecodeHeadConfig { Type = "isa" } });
+        using var model = ModelFactory.Create(new ModelConfig { NumClasses = 19, Backbone = new BackboneConfig { ContractDilation = true }, DecodeHead = new DecodeHeadConfig { Type = "isa" } });
         var sd = model.state_dict();
         void Has(string key, params long[] shape) { Assert.True(sd.ContainsKey(key), key); Assert.Equal(shape, sd[key].shape); }
         Has("decode_head.in_conv.conv.weight", 512, 2048, 3, 3);

@@ -33,8 +33,9 @@ internal static class ModelTestUtil
     }
 
     public static BackboneConfig Backbone(int depth, int os = 32, bool deepStem = false, List<int>? multiGrid = null,
-        string attention = "none", string layout = "parallel") =>
-        new() { Depth = depth, OutputStride = os, DeepStem = deepStem, MultiGrid = multiGrid, Attention = new AttentionConfig { Type = attention, Layout = layout } };
+        string attention = "none", string layout = "parallel", bool contractDilation = false) =>
+        new() { Depth = depth, OutputStride = os, DeepStem = deepStem, MultiGrid = multiGrid, ContractDilation = contractDilation,
+            Attention = new AttentionConfig { Type = attention, Layout = layout } };
 
     /// <summary>A small DeepLabV3+ on ResNet-18 with an FCN aux head: quick to build and run on 64x64 inputs.</summary>
     public static ModelConfig TinyDeepLab(int numClasses = 5, int os = 8, string attention = "none") => new()

@@ -75,9 +75,10 @@ public class ResNetTests
         .ToArray();
 
     [Fact]
-    public void DilationFollowsTorchvisionReplaceStrideWithDilation()
+    public void ContractDilationFollowsTorchvisionReplaceStrideWithDilation()
     {
-        using var os8 = new ResNet(Backbone(50, 8));
+        // mmseg contract_dilation=True (the d8 configs) builds what torchvision's replace_stride_with_dilation builds.
+        using var os8 = new ResNet(Backbone(50, 8, contractDilation: true));
         var d8 = Dilations(os8);
         Assert.Equal([1, 1, 1], d8[0]);
         Assert.Equal([1, 1, 1, 1], d8[1]);
@@ -87,14 +88,57 @@ public class ResNetTests
         Assert.Equal(2, ((Bottleneck)os8.Stages[1].children().First()).Stride);
 
         // multi_grid is MMSegmentation's: the dilations of layer4's blocks themselves (mmseg ResLayer), not multipliers.
-        using var os16 = new ResNet(Backbone(50, 16, multiGrid: [2, 4, 8]));
+        using var os16 = new ResNet(Backbone(50, 16, multiGrid: [2, 4, 8], contractDilation: true));
         var d16 = Dilations(os16);
         Assert.Equal([1, 1, 1, 1, 1, 1], d16[2]);
         Assert.Equal([2, 4, 8], d16[3]);
-        using var os8grid = new ResNet(Backbone(50, 8, multiGrid: [1, 2, 4]));
+        using var os8grid = new ResNet(Backbone(50, 8, multiGrid: [1, 2, 4], contractDilation: true));
         Assert.Equal([1, 2, 4], Dilations(os8grid)[3]);
+        Assert.Equal([1, 2, 2, 2, 2, 2], Dilations(os8grid)[2]);
         Assert.Equal(2, ((Bottleneck)os16.Stages[2].children().First()).Stride);
         // The dilated stage's downsample keeps stride 1 (shape only tells channels; the 1/16 size is checked by forward tests).
+    }
+
+    // MMSegmentation's ResNet default contract_dilation=False (the PSA repository's trunk): every block of a dilated
+    // stage, the first included, has the stage's dilation; multi_grid still replaces layer4's; only dilated stages change.
+    [Theory]
+    [InlineData(50, 8, new[] { 1, 1, 1 }, new[] { 1, 1, 1, 1 }, new[] { 2, 2, 2, 2, 2, 2 }, new[] { 4, 4, 4 })]
+    [InlineData(50, 16, new[] { 1, 1, 1 }, new[] { 1, 1, 1, 1 }, new[] { 1, 1, 1, 1, 1, 1 }, new[] { 2, 2, 2 })]
+    [InlineData(50, 32, new[] { 1, 1, 1 }, new[] { 1, 1, 1, 1 }, new[] { 1, 1, 1, 1, 1, 1 }, new[] { 1, 1, 1 })]
+    [InlineData(18, 8, new[] { 1, 1 }, new[] { 1, 1 }, new[] { 2, 2 }, new[] { 4, 4 })]
+    public void WithoutContractDilationEveryBlockHasTheStageDilation(int depth, int os, int[] l1, int[] l2, int[] l3, int[] l4)
+    {
+        using var net = new ResNet(Backbone(depth, os));
+        Assert.False(Backbone(depth, os).ContractDilation);
+        var d = Dilations(net);
+        Assert.Equal(l1, d[0]);
+        Assert.Equal(l2, d[1]);
+        Assert.Equal(l3, d[2]);
+        Assert.Equal(l4, d[3]);
+        using var grid = new ResNet(Backbone(50, 8, multiGrid: [1, 2, 4]));
+        Assert.Equal([1, 2, 4], Dilations(grid)[3]);
+    }
+
+    [Theory]
+    [InlineData(8, 64, new[] { 16, 8, 8, 8 })]
+    [InlineData(16, 64, new[] { 16, 8, 4, 4 })]
+    public void WithoutContractDilationTheFeatureSizesAreTheOutputStrides(int os, int side, int[] sizes)
+    {
+        using var net = new ResNet(Backbone(18, os));
+        net.eval();
+        using var noGrad = torch.no_grad();
+        using var scope = NewDisposeScope();
+        var outs = net.forward(torch.randn(1, 3, side, side));
+        for (int i = 0; i < 4; i++) Assert.Equal([1L, net.OutChannels[i], sizes[i], sizes[i]], outs[i].shape);
+        // Same weights, other dilations: layer1/layer2 agree, layer3 (OS8) or layer4 differ from the contracted trunk.
+        using var contracted = new ResNet(Backbone(18, os, contractDilation: true));
+        contracted.load_state_dict(net.state_dict());
+        contracted.eval();
+        var x = torch.randn(1, 3, side, side);
+        var a = net.forward(x);
+        var b = contracted.forward(x);
+        Assert.True(a[1].allclose(b[1]));
+        Assert.False(a[3].allclose(b[3]));
     }
 
     [Fact]

@@ -12,8 +12,8 @@ namespace Segmenter.Models.Backbones;
 /// depth 50 or [1, 2, 4, 1] for depth 26 (the released axial26s ImageNet model), 8 heads):
 /// the ResNet-50 bottleneck with its 3x3 conv replaced by height- then width-axis attention. Widths S/M/L = 0.5/0.75/1
 /// of the L plan (attention widths 128/256/512/1024, outputs 256/512/1024/2048). Stem: Axial-DeepLab's inception stem
-/// (`stem.*`: 3x3/2 64s, 3x3 64s, 3x3 128s, each +BN+ReLU, no max-pool; layer1 then strides 2) or the ImageNet model's
-/// 7x7/2 `conv1`+`bn1`+max-pool. Output stride 16 removes layer4's stride (no atrous attention), 32 keeps it.
+/// (`stem.*`: 3x3/2 64, 3x3 64, 3x3 128, each +BN+ReLU, times axial.stem_width_multiplier (deeplab2, 1.0), not
+/// the width; no max-pool; layer1 then strides 2) or the ImageNet model's 7x7/2 `conv1`+`bn1`+max-pool (64s channels). Output stride 16 removes layer4's stride (no atrous attention), 32 keeps it.
 /// Each stage's kernel_size (relative table length) is the largest axis its attention sees for inputs up to
 /// <see cref="InputSize"/>; smaller inputs reuse the table (see <see cref="AxialAttention"/>). Every stride-2 block
 /// needs an even input size (AvgPool and the strided 1x1 shortcut disagree on odd sizes), so inputs should be
@@ -64,11 +64,14 @@ public sealed class AxialResNet : Backbone, IOnnxBackbone
         bool inception = ax.Stem == "inception";
         if (inception)
         {
+            // deeplab2 InceptionSTEM (model/layers/stems.py): int(64·m), int(64·m), int(128·m) channels with m =
+            // stem_width_multiplier, which AxialDeepLabS/L leave at 1.0: the width multiplier does not reach the stem.
+            int stem64 = (int)(64 * ax.StemWidthMultiplier), stem128 = (int)(128 * ax.StemWidthMultiplier);
             stem = nn.Sequential(
-                Conv2dLayer.Create(3, s(64), 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(s(64)), nn.ReLU(),
-                Conv2dLayer.Create(s(64), s(64), 3, padding: 1, bias: false), BatchNormLayer.TwoD(s(64)), nn.ReLU(),
-                Conv2dLayer.Create(s(64), s(128), 3, padding: 1, bias: false), BatchNormLayer.TwoD(s(128)), nn.ReLU());
-            inplanes = s(128);
+                Conv2dLayer.Create(3, stem64, 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(stem64), nn.ReLU(),
+                Conv2dLayer.Create(stem64, stem64, 3, padding: 1, bias: false), BatchNormLayer.TwoD(stem64), nn.ReLU(),
+                Conv2dLayer.Create(stem64, stem128, 3, padding: 1, bias: false), BatchNormLayer.TwoD(stem128), nn.ReLU());
+            inplanes = stem128;
             size = (inputSize - 1) / 2 + 1;
         }
         else if (ax.Stem == "conv7")

@@ -9,8 +9,9 @@ namespace Segmenter.Models.Backbones;
 
 /// <summary>
 /// ResNet-18/34/50/101/152 with torchvision parameter names (so torchvision ImageNet weights load one-to-one;
-/// no `fc`), an optional mmseg V1c deep stem (`stem.*`), torchvision's dilation logic for output stride 8/16,
-/// optional multi-grid on layer4 and optional PSA (`deattn`) in every block. Returns layer1..layer4 outputs.
+/// no `fc`), an optional mmseg V1c deep stem (`stem.*`), dilation instead of stride for output stride 8/16 (layer3
+/// dilation 2 and layer4 dilation 4 at OS8; layer4 dilation 2 at OS16) with MMSegmentation's contract_dilation and
+/// multi_grid, and optional PSA (`deattn`) in every block. Returns layer1..layer4 outputs.
 /// </summary>
 public sealed class ResNet : Backbone, IOnnxBackbone
 {
@@ -59,9 +60,9 @@ public sealed class ResNet : Backbone, IOnnxBackbone
 
         int expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
         int inplanes = 64, dilation = 1;
+        bool contract = cfg.ContractDilation;
         Sequential MakeLayer(int planes, int count, int stride, bool dilateStage, IReadOnlyList<int>? multiGrid)
         {
-            int previousDilation = dilation;
             if (dilateStage) { dilation *= stride; stride = 1; }
             nn.Module<Tensor, Tensor>? downsample = null;
             if (stride != 1 || inplanes != planes * expansion)
@@ -71,11 +72,13 @@ public sealed class ResNet : Backbone, IOnnxBackbone
             var layers = new List<nn.Module<Tensor, Tensor>>();
             for (int i = 0; i < count; i++)
             {
-                // torchvision: the first block keeps the previous dilation. multi_grid, as in MMSegmentation's ResLayer
-                // (mmseg/models/utils/res_layer.py: first_dilation = multi_grid[0], then multi_grid[i]), IS the dilation
-                // of each layer4 block, replacing the stage's; the DeepLabV3 paper's OS16 unit rates (1, 2, 4) are
-                // multi_grid [2, 4, 8] here, as in mmseg configs.
-                int d = multiGrid is not null ? multiGrid[i] : i == 0 ? previousDilation : dilation;
+                // MMSegmentation's ResLayer (mmseg/models/utils/res_layer.py): without multi_grid the first block gets
+                // dilation // 2 when contract_dilation is set and the stage is dilated (what torchvision's
+                // replace_stride_with_dilation builds), else the stage's dilation like every other block (the PSA
+                // repository's get_resnet). multi_grid IS the dilation of each layer4 block, replacing the stage's
+                // (first_dilation = multi_grid[0], then multi_grid[i]); the DeepLabV3 paper's OS16 unit rates
+                // (1, 2, 4) are multi_grid [2, 4, 8] here, as in mmseg configs.
+                int d = multiGrid is not null ? multiGrid[i] : i == 0 && contract && dilation > 1 ? dilation / 2 : dilation;
                 layers.Add(bottleneck
                     ? new Bottleneck(inplanes, planes, i == 0 ? stride : 1, d, i == 0 ? downsample : null, attention, bnMomentum, bnEps)
                     : new BasicBlock(inplanes, planes, i == 0 ? stride : 1, d, i == 0 ? downsample : null, attention, bnMomentum, bnEps));
