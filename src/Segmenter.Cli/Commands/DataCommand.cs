@@ -19,14 +19,15 @@ public static class DataCommand
 
     private static Command Synth()
     {
-        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style), cityscapes (leftImg8bit + gtFine labelIds), coco-panoptic or cityscapes-panoptic.", Required = true };
+        var format = new Option<string>("--format") { Description = "Layout to write: voc (Pascal VOC 2012 + SBD-aug style), cityscapes (leftImg8bit + gtFine labelIds), coco-panoptic, cityscapes-panoptic, or folder (images/ + masks/ + train.txt/val.txt, --classes classes).", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Output root (VOC: writes <out>/VOCdevkit/VOC2012; cityscapes and panoptic: <out>/cityscapes or <out>/coco).", Required = true };
         var count = new Option<int?>("--count") { Description = "Number of images (default 48; cityscapes 24)." };
         var size = new Option<int?>("--size") { Description = "Approximate image size in pixels (default 96); for cityscapes the image height (width = 2x, default 64)." };
         var seed = new Option<int>("--seed") { Description = "Seed; the same arguments give byte-identical files.", DefaultValueFactory = _ => 0 };
+        var classes = new Option<int?>("--classes") { Description = "folder: number of classes, background included (default 5)." };
         var cmd = new Command("synth", "Write a small deterministic dataset (shapes of several classes on textured backgrounds) in an official layout.")
         {
-            format, output, count, size, seed,
+            format, output, count, size, seed, classes,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
@@ -44,8 +45,14 @@ public static class DataCommand
                     p.Count, p.TrainIds.Count, p.TrainSplit, p.ValIds.Count, p.ValSplit, p.Instances, p.Root);
                 return 0;
             }
+            if (fmt == "folder")
+            {
+                var f = FolderSynth.Generate(parse.GetValue(output)!, parse.GetValue(classes) ?? 5, parse.GetValue(count) ?? 48, parse.GetValue(size) ?? 96, parse.GetValue(seed));
+                Log.Information("Wrote {Count} images ({Train} train, {Val} val) to {Root}", f.Count, f.Train, f.Val, f.Root);
+                return 0;
+            }
             if (fmt != "voc")
-                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc, cityscapes, coco-panoptic or cityscapes-panoptic");
+                throw new SegmenterException($"unknown format '{fmt}'", "--format", "use voc, cityscapes, coco-panoptic, cityscapes-panoptic or folder");
             var report = VocSynth.Generate(parse.GetValue(output)!, parse.GetValue(count) ?? 48, parse.GetValue(size) ?? 96, parse.GetValue(seed));
             Log.Information("Wrote {Count} images ({Train} train, {Val} val) to {Root}", report.Count, report.TrainCount, report.ValCount, Path.GetFullPath(report.Voc2012Root));
             return 0;

@@ -19,15 +19,25 @@ public static class TrainCommand
         var replicas = new Option<int?>("--replicas") { Description = "Data-parallel replicas (overrides train.replicas); a device list cuda:0,1 sets it too." };
         var seed = new Option<int?>("--seed") { Description = "Random seed (overrides train.seed)." };
         var distBackend = new Option<string?>("--dist-backend") { Description = "Several processes (mpirun/srun): auto, inprocess, mpi or nccl (overrides train.dist_backend)." };
+        var loadFrom = new Option<string?>("--load-from")
+        {
+            Description = "Start a new run from a trained model's weights (MMSegmentation's load_from; .pth, .ckpt or safetensors): " +
+                          "iteration 0, fresh optimizer and schedule; tensors of another shape (the classifier) are skipped and reported. Overrides load_from.",
+        };
         var stopAt = new Option<long?>("--stop-at") { Description = "Checkpoint and stop at this iteration (the schedule still runs to max_iters); continue later with --resume auto." };
 
         var cmd = new Command("train", "Train a model from a config. Ctrl+C or SIGTERM checkpoints and stops (exit 143 after SIGTERM); --resume auto continues exactly.")
         {
-            config, workDir, resume, cfgOptions, device, seed, stopAt, replicas, distBackend,
+            config, workDir, resume, loadFrom, cfgOptions, device, seed, stopAt, replicas, distBackend,
         };
         cmd.SetAction(parse => CommonOptions.Run(parse, () =>
         {
+            if (parse.GetValue(loadFrom) is { } l && parse.GetValue(resume) is { } r)
+                throw new SegmenterException($"--load-from {l} and --resume {r} are both given", "segment train",
+                    "--resume continues a run (weights, optimizer, schedule, iteration); --load-from starts a new run at iteration 0 " +
+                    "from a trained model's weights with a fresh optimizer and schedule: drop one of them");
             var cfg = CommonOptions.LoadConfig(parse.GetValue(config)!, parse.GetValue(cfgOptions),
+                ("load_from", parse.GetValue(loadFrom)),
                 ("train.work_dir", parse.GetValue(workDir)), ("train.device", parse.GetValue(device)),
                 ("train.seed", parse.GetValue(seed)?.ToString()), ("train.replicas", parse.GetValue(replicas)?.ToString()),
                 ("train.dist_backend", parse.GetValue(distBackend)));

@@ -188,6 +188,11 @@ public static class ConfigValidator
         check.That("schedule.power", s.Power > 0, s.Power, "a number > 0, e.g. 0.9");
         check.That("schedule.min_lr", s.MinLr >= 0 && s.MinLr <= o.Lr, s.MinLr, $"a number in [0, optimizer.lr] ({Show(o.Lr)})");
 
+        check.That("load_from", config.LoadFrom is null || config.LoadFrom.Trim().Length > 0, "''", "null or the path of a trained model's weights");
+        foreach (var pair in config.ReviseKeys)
+            check.That("revise_keys", pair.Count == 2 && Checkpoints.InitialWeights.IsPattern(pair[0]), Show(pair),
+                "a list of [pattern, replacement] pairs of a regular expression and its replacement, e.g. [['^module\\.', '']]");
+
         var t = config.Train;
         check.That("train.work_dir", t.WorkDir.Trim().Length > 0, "''", "a folder for logs and checkpoints, e.g. work_dirs/my_run");
         check.That("train.device", t.Device == "cpu" || t.Device == "cuda" || (t.Device.StartsWith("cuda:", StringComparison.Ordinal)

@@ -19,6 +19,19 @@ public sealed record ExperimentConfig
     public ScheduleConfig Schedule { get; init; } = new();
     public TrainConfig Train { get; init; } = new();
     public TestConfig Test { get; init; } = new();
+    /// <summary>
+    /// MMSegmentation's load_from: a whole trained model (.pth of MMSegmentation 0.x/1.x, torchvision or torch.save
+    /// state dicts, our .ckpt or safetensors) that initialises the model at iteration 0 of a new run, with a fresh
+    /// optimizer and schedule (resume restores those too). Tensors whose shape differs from the model's (the classifier
+    /// when num_classes changes) are skipped and reported. Applied after model.backbone.pretrained. null = none.
+    /// </summary>
+    public string? LoadFrom { get; init; }
+    /// <summary>
+    /// mmengine load_checkpoint's revise_keys: [pattern, replacement] pairs applied in order to every key of the
+    /// load_from file (a regular expression; every match is replaced, as re.sub; \1 or $1 refers to a group). The
+    /// default strips the `module.` prefix of DataParallel files, as mmengine's default.
+    /// </summary>
+    public List<List<string>> ReviseKeys { get; init; } = [["^module\\.", ""]];
 }
 
 public sealed record ModelConfig

@@ -77,7 +77,14 @@ public static class Trainer
         var stopper = EarlyStopping.FromConfig(t, best.Name);
         var checkpoints = new RunCheckpoints(workDir, cfg, options.ConfigYaml, best.FileName, best.GreaterIsBetter)
             { States = stopper is null ? [] : [stopper] };
+        if (cfg.LoadFrom is not null && options.Resume is { } explicitResume && explicitResume != "auto")
+            throw new SegmenterException($"both load_from ({cfg.LoadFrom}) and --resume {explicitResume} are given", "load_from",
+                "--resume continues a run (weights, optimizer, schedule, iteration); load_from starts a new run at iteration 0 from a " +
+                "trained model's weights with a fresh optimizer and schedule: drop one of them");
         long start = checkpoints.Resume(options.Resume, model, optimizer);
+        // A new run (nothing resumed) starts from load_from's weights; a resumed one already holds them, trained further.
+        if (start == 0 && cfg.LoadFrom is { } initial)
+            InitialWeights.Apply(model, initial, cfg.ReviseKeys, root ? workDir : null);
         // Several replicas or mixed precision: the data-parallel step (the model above is its master); else the plain step below.
         using var parallel = ParallelStep.CreateIfNeeded(cfg, model, optimizer, devices);
         dist?.Prepare(model, start);
