@@ -11,10 +11,11 @@
 #
 # Debian 12's slurm-wlm 22.05 and munge; root is required (slurmd starts the jobs' processes as their user). Without
 # cgroups or systemd: ProctrackType=proctrack/linuxproc (process tree), TaskPlugin=task/none (no binding). One node
-# (this host, its cores), one partition, KillWait 2 s (the grace between SIGTERM and SIGKILL), CredExpire 5 s (how
+# (this host, its cores), one partition, KillWait 10 s (the grace between SIGTERM and SIGKILL; 30 s by default), CredExpire 5 s (how
 # long a requeued job waits before it may start again; Slurm's default 120 s), so a test sees a requeue in seconds.
 # `start` first stops what an earlier start from DIR left behind (a test that died), so a start always begins clean.
 set -euo pipefail
+export PATH="$PATH:/usr/sbin:/sbin"   # munged, slurmctld and slurmd live in sbin
 
 cmd=${1:-}
 dir=${2:-${SEGMENTER_SLURM_DIR:-/tmp/segmenter-slurm}}
@@ -106,7 +107,7 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
 ReturnToService=2
 JobRequeue=1
-KillWait=2
+KillWait=10
 MinJobAge=300
 InactiveLimit=0
 SlurmctldTimeout=30
