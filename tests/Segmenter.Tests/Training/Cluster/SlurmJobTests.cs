@@ -129,6 +129,8 @@ public sealed class SlurmJobTests(LocalSlurm slurm, ITestOutputHelper output) : 
         var log = File.ReadAllText(Path.Combine(work, "train.log"));
         Assert.Contains("SLURM_RESTART_COUNT=2 (a requeued run", log);
         Assert.Equal(2, Regex.Matches(log, "Resumed from").Count);
+        // Each requeue reached rank 0 as SIGTERM (it then stops after the step and checkpoints, if KillWait allows).
+        Assert.Equal(2, Regex.Matches(log, "SIGTERM: stopping after this iteration").Count);
         output.WriteLine(string.Join("\n", log.Split('\n').Where(l => l.Contains("Interrupted") || l.Contains("Resumed") || l.Contains("SLURM_RESTART"))));
         ClusterTraining.AssertBitIdentical(Checkpointer.IterPath(reference.Dir, ClusterTraining.Iters), Checkpointer.IterPath(work, ClusterTraining.Iters));
     }
