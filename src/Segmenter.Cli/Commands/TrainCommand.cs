@@ -26,7 +26,7 @@ public static class TrainCommand
         };
         var stopAt = new Option<long?>("--stop-at") { Description = "Checkpoint and stop at this iteration (the schedule still runs to max_iters); continue later with --resume auto." };
 
-        var cmd = new Command("train", "Train a model from a config. Ctrl+C or SIGTERM checkpoints and stops (exit 143 after SIGTERM); --resume auto continues exactly.")
+        var cmd = new Command("train", "Train a model from a config. Ctrl+C, SIGTERM or train.requeue_signal checkpoints and stops (exit 143 after SIGTERM, 128+n after requeue signal n, which also runs scontrol requeue under Slurm); --resume auto continues exactly.")
         {
             config, workDir, resume, loadFrom, cfgOptions, device, seed, stopAt, replicas, distBackend,
         };
@@ -52,7 +52,10 @@ public static class TrainCommand
             }
             else RankLogSetup.Configure(parse.GetValue(CommonOptions.Verbose), rank);
 
-            using var signals = new StopSignals(); // Ctrl+C and SIGTERM: finish the step, checkpoint, stop
+            var slurm = Segmenter.Training.Distributed.SlurmJob.Detect();
+            slurm?.LogStart();
+            // Ctrl+C, SIGTERM and train.requeue_signal: finish the step, checkpoint, stop
+            using var signals = new StopSignals(cfg.Train.RequeueSignal);
             {
                 var options = new TrainOptions { ConfigYaml = yaml, Resume = parse.GetValue(resume), StopAt = parse.GetValue(stopAt), Cancel = signals.Token };
                 var result = Trainer.Run(cfg, options);
@@ -61,7 +64,13 @@ public static class TrainCommand
                     Log.Information("Final {Summary}", eval.Summary());
                 if (rank == 0) Visualization.RunReport.TryWrite(cfg.Train.WorkDir);
             }
-            return signals.Terminated ? StopSignals.SigtermExitCode : 0;
+            // The requeue signal: rank 0 asks Slurm to queue the job again once every rank has stopped and the checkpoint is written.
+            if (signals.RequeueRequested && rank == 0)
+            {
+                if (slurm is not null) slurm.Requeue();
+                else Log.Warning("{Signal} outside a Slurm job (no SLURM_JOB_ID): checkpoint written, nothing to requeue", cfg.Train.RequeueSignal);
+            }
+            return signals.ExitCode;
         }));
         return cmd;
     }

@@ -26,6 +26,7 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> BestRules = ["auto", "greater", "less"];
     public static readonly IReadOnlyList<string> DistBackends = ["auto", "inprocess", "mpi", "nccl"];
     public static readonly IReadOnlyList<string> ScheduleSemantics = [LrSchedule.Mmcv, LrSchedule.Mmengine];
+    public static readonly IReadOnlyList<string> RequeueSignals = ["none", "SIGUSR1", "SIGUSR2"];
 
     /// <summary>Throws a <see cref="SegmenterException"/> for the first invalid value; <paramref name="source"/> names the config.</summary>
     public static void Validate(ExperimentConfig config, string source)
@@ -206,6 +207,9 @@ public static class ConfigValidator
         check.That("train.log_interval", t.LogInterval >= 1, t.LogInterval, "an integer >= 1");
         check.That("train.val_interval", t.ValInterval >= 0, t.ValInterval, "an integer >= 0 (0 = only at the end)");
         check.That("train.checkpoint_interval", t.CheckpointInterval >= 0, t.CheckpointInterval, "an integer >= 0 (0 = only at the end)");
+        check.That("train.checkpoint_every_minutes", t.CheckpointEveryMinutes >= 0 && double.IsFinite(t.CheckpointEveryMinutes),
+            t.CheckpointEveryMinutes, "a number of minutes >= 0 (0 = off), e.g. 30");
+        check.OneOf("train.requeue_signal", t.RequeueSignal, RequeueSignals);
         check.That("train.keep_checkpoints", t.KeepCheckpoints >= 1, t.KeepCheckpoints, "an integer >= 1");
         check.OneOf("train.save_best_rule", t.SaveBestRule, BestRules);
         check.That("train.save_best", t.SaveBest.Length > 0, t.SaveBest, "a metric name (auto, mIoU, mAcc, aAcc, PQ, IoU.<class>, val_loss)");

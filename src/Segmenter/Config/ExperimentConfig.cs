@@ -353,6 +353,10 @@ public sealed record TrainConfig
     /// <summary>Validate every N iterations (0 = only at the end).</summary>
     public int ValInterval { get; init; } = 4000;
     public int CheckpointInterval { get; init; } = 4000;
+    /// <summary>Also checkpoint when this many minutes passed since the last checkpoint (0 = off): a preemption's grace time may be too short to wait for the next interval.</summary>
+    public double CheckpointEveryMinutes { get; init; }
+    /// <summary>none | SIGUSR1 | SIGUSR2: on this signal every rank stops after the step, rank 0 checkpoints and runs `scontrol requeue $SLURM_JOB_ID` (for `#SBATCH --signal=B:USR1@120`).</summary>
+    public string RequeueSignal { get; init; } = "none";
     public int KeepCheckpoints { get; init; } = 3;
     /// <summary>TensorBoard event files in work_dir/tensorboard (losses, lr, timing, RSS, validation metrics, loss and images, config).</summary>
     public bool Tensorboard { get; init; } = true;

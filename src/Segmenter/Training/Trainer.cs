@@ -100,6 +100,7 @@ public static class Trainer
         string? lastCheckpoint = null;
         double firstLoss = double.NaN, lastLoss = double.NaN;
         bool earlyStopped = false;
+        var clock = new CheckpointClock(t.CheckpointEveryMinutes);
         model.train();
 
         long it = start;
@@ -149,8 +150,11 @@ public static class Trainer
                     }
                 }
                 bool interrupted = dist?.StopRequested ?? options.Cancel.IsCancellationRequested;
-                if (root && (RunCheckpoints.IsDue(t.CheckpointInterval, it) || last || interrupted || earlyStopped))
+                if (root && (RunCheckpoints.IsDue(t.CheckpointInterval, it) || clock.IsDue || last || interrupted || earlyStopped))
+                {
                     lastCheckpoint = checkpoints.Save(it, model, optimizer);
+                    clock.Saved();
+                }
                 if (earlyStopped) break;
                 if (interrupted)
                 {
