@@ -73,7 +73,7 @@ public static class InitialWeights
     }
 
     private static string DotNetReplacement(string python) =>
-        Regex.Replace(Regex.Replace(python.Replace("$", "$$"), @"\\g<(\w+)>", "${$1}"), @"\\(\d+)", "$${$1}");
+        Regex.Replace(Regex.Replace(python.Replace("$", "$$"), @"\\g<(\w+)>", "$${$1}"), @"\\(\d+)", "$${$1}");
 
     /// <summary>What a set of state-dict keys looks like, in words (the closest architecture the names reveal).</summary>
     public static string Describe(IReadOnlyDictionary<string, long[]> shapes)

@@ -63,6 +63,18 @@ public sealed class InitialWeightsTests
         Assert.Contains("revise_keys", e.Message);
     }
 
+    [Theory]
+    [InlineData("^net\\.(.*)$", "\\1", "net.a.b", "a.b")]
+    [InlineData("^net\\.(?<rest>.*)$", "x.\\g<rest>", "net.a", "x.a")]
+    [InlineData("^module\\.", "", "module.module.a", "module.a")]
+    [InlineData("b", "$c", "abab", "a$ca$c")]
+    public void ReviseKeysReplaceLikePythonsReSub(string pattern, string replacement, string key, string expected)
+    {
+        using var t = torch.zeros(1);
+        var revised = InitialWeights.Revise(new Dictionary<string, Tensor> { [key] = t }, [[pattern, replacement]], "f.pth");
+        Assert.Equal(expected, Assert.Single(revised.Keys));
+    }
+
     [Fact]
     public void AnotherArchitectureIsRefusedNamingWhatItLooksLike()
     {
