@@ -48,6 +48,8 @@ public static class ConfigValidator
             if (b.Type == "resnet" && Depths.Contains(b.Depth) && Models.Backbones.ResNet.Plan(b.Depth).Blocks[3] is var layer4 && grid.Count != layer4)
                 check.That("model.backbone.multi_grid", false, Show(grid), $"{layer4} dilations, one per layer4 block of ResNet-{b.Depth} (MMSegmentation's meaning)");
         }
+        check.That("model.backbone.stem_channels", b.StemChannels >= 2 && b.StemChannels % 2 == 0, b.StemChannels,
+            "an even integer >= 2 (MMSegmentation's default 64; Detectron2's R52 DeepLabStem is 128)");
         check.OneOf("model.backbone.attention.type", b.Attention.Type, AttentionTypes);
         check.OneOf("model.backbone.attention.layout", b.Attention.Layout, AttentionLayouts);
         if (b.Pretrained is { } pretrained)

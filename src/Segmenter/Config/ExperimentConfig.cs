@@ -5,7 +5,7 @@ namespace Segmenter.Config;
 // (e.g. `decode_head.c1_channels` -> DecodeHead.C1Channels). Every property has a default, so a config file
 // only writes what differs; `segment config show` prints the merged result with every default visible, except keys
 // that only other types read: those are named where the type is registered (Models/ModelRegistry.cs: model.panoptic
-// for panoptic_deeplab, backbone.axial for axial_resnet, backbone.contract_dilation for resnet, decode_head.isa_channels/down_factor for isa,
+// for panoptic_deeplab, backbone.axial for axial_resnet, backbone.contract_dilation and stem_channels for resnet, decode_head.isa_channels/down_factor for isa,
 // decode_head.dilations/c1_* for deeplabv3plus), left out of `config show` and an error when set for another type.
 // Allowed `type` values are the registries' names, not listed here.
 // Records are immutable; ConfigLoader builds them from the merged YAML tree and calls Validate().
@@ -59,6 +59,13 @@ public sealed record BackboneConfig
     public int Depth { get; init; } = 50;
     /// <summary>V1c deep stem (three 3x3 convs, mmseg names `stem.*`) instead of the 7x7 conv1.</summary>
     public bool DeepStem { get; init; }
+    /// <summary>
+    /// MMSegmentation's ResNet stem_channels, with its default (64): the stem's output width, which layer1's first block
+    /// reads. The 7x7 conv1 has stem_channels filters; the deep stem's three 3x3 convs have stem_channels/2,
+    /// stem_channels/2, stem_channels (mmseg _make_stem_layer; 64 gives V1c's 32/32/64, 128 Detectron2's DeepLabStem
+    /// 64/64/128 of R52). Read by backbone type resnet only.
+    /// </summary>
+    public int StemChannels { get; init; } = 64;
     /// <summary>8 or 16 (dilation replaces the stride of layer3/layer4), or 32 (no dilation).</summary>
     public int OutputStride { get; init; } = 8;
     /// <summary>

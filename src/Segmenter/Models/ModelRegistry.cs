@@ -46,7 +46,7 @@ public static class ModelRegistry
         RegisterSegmentor("encoder_decoder", SegmentationTask.Semantic, ModelFactory.CreateEncoderDecoder, "decode_head", "aux_head");
         RegisterSegmentor("panoptic_deeplab", SegmentationTask.Panoptic, (cfg, inputSize) => ModelFactory.CreatePanoptic(cfg, inputSize), "panoptic");
 
-        Backbones.Register("resnet", (cfg, _) => new ResNet(cfg.Backbone, cfg.BnMomentum, cfg.BnEps), "contract_dilation");
+        Backbones.Register("resnet", (cfg, _) => new ResNet(cfg.Backbone, cfg.BnMomentum, cfg.BnEps), "contract_dilation", "stem_channels");
         Backbones.Register("axial_resnet", (cfg, inputSize) => new AxialResNet(cfg.Backbone, ModelFactory.AxialInputSize(cfg, inputSize)), "axial");
 
         DecodeHeads.Register("deeplabv3plus", DepthwiseSeparableAsppHead.Build, "dilations", "c1_channels", "c1_in_index");

@@ -68,6 +68,28 @@ public class ShippedConfigTests
         Assert.Equal(2000, c20.Train.CheckpointInterval);
     }
 
+    // Detectron2's R52-DC5 Cityscapes recipe (panoptic_deeplab_R_52_os16_mg124_poly_90k_bs32_crop_512_1024_dsconv.yaml):
+    // DeepLabStem 128, res5 dilation 2 x multi-grid (1, 2, 4), crop 512x1024, batch 32, Adam 1e-3, WarmupPolyLR 90k.
+    [Fact]
+    public void PanopticDeepLabR52IsDetectron2sTrunkAndSchedule()
+    {
+        var c = ConfigLoader.Load(Path.Combine(TestPaths.Configs, "panoptic_deeplab_r52_cityscapes.yaml"));
+        var b = c.Model.Backbone;
+        Assert.Equal(("resnet", 50, true, 128, 16), (b.Type, b.Depth, b.DeepStem, b.StemChannels, b.OutputStride));
+        Assert.Equal([2, 4, 8], b.MultiGrid);
+        Assert.Equal([64, 32], c.Model.Panoptic.InstanceLowLevelChannelsProject);
+        Assert.Equal(32, c.Model.Panoptic.InstanceHeadChannels);
+        Assert.Equal(0.1, c.Model.Panoptic.AsppDropout);
+        Assert.Equal([512, 1024], c.Data.TrainPipeline.CropSize);
+        Assert.Equal(32, c.Data.BatchSize);
+        Assert.Equal((0.001, 0.0), (c.Optimizer.Lr, c.Optimizer.WeightDecay));
+        Assert.Equal((90000, 1000, 0.001, 0.9), (c.Schedule.MaxIters, c.Schedule.WarmupIters, c.Schedule.WarmupRatio, c.Schedule.Power));
+        using var model = Segmenter.Models.ModelFactory.Create(c.Model, Segmenter.Models.ModelFactory.InputSizeOf(c));
+        var sd = model.state_dict();
+        Assert.Equal([128L, 64, 3, 3], sd["backbone.stem.6.weight"].shape);
+        Assert.Equal([64L, 128, 1, 1], sd["backbone.layer1.0.conv1.weight"].shape);
+    }
+
     [Fact]
     public void SmokeConfigIsTiny()
     {

@@ -46,6 +46,7 @@ public class TypeSpecificKeyTests
     [InlineData("model:\n  panoptic:\n    sigma: 4\n", "test.yaml:2: 'model.panoptic' is not read by model.type 'encoder_decoder'", "panoptic_deeplab")]
     [InlineData("model:\n  backbone:\n    axial:\n      width: s\n", "test.yaml:3: 'model.backbone.axial' is not read by model.backbone.type 'resnet'", "axial_resnet")]
     [InlineData("model:\n  backbone:\n    type: axial_resnet\n    contract_dilation: true\n", "test.yaml:4: 'model.backbone.contract_dilation' is not read by model.backbone.type 'axial_resnet'", "resnet")]
+    [InlineData("model:\n  backbone:\n    type: axial_resnet\n    stem_channels: 128\n", "test.yaml:4: 'model.backbone.stem_channels' is not read by model.backbone.type 'axial_resnet'", "resnet")]
     public void SettingAKeyTheTypeDoesNotReadIsAnError(string yaml, string expected, string fix)
     {
         var message = LoadError(yaml);

@@ -22,6 +22,31 @@ public class ResNetTests
             Assert.True(es.SequenceEqual(acs), $"{name}: expected [{string.Join(",", es)}], got [{string.Join(",", acs)}]");
     }
 
+    // MMSegmentation's ResNet stem_channels (default 64): deep stem stem_channels/2, stem_channels/2, stem_channels and
+    // layer1 reads stem_channels (mmseg inplanes); 128 is Detectron2's DeepLabStem (STEM_OUT_CHANNELS 128) of R52.
+    [Fact]
+    public void StemChannelsSizesTheStemAndLayer1sInputAsMmseg()
+    {
+        Assert.Equal(64, new BackboneConfig().StemChannels);
+        using var r52 = new ResNet(Backbone(50, 16, deepStem: true) with { StemChannels = 128 });
+        var sd = r52.state_dict();
+        Assert.Equal([64L, 3, 3, 3], sd["stem.0.weight"].shape);
+        Assert.Equal([64L, 64, 3, 3], sd["stem.3.weight"].shape);
+        Assert.Equal([128L, 64, 3, 3], sd["stem.6.weight"].shape);
+        Assert.Equal([128L], sd["stem.7.running_mean"].shape);
+        Assert.Equal([64L, 128, 1, 1], sd["layer1.0.conv1.weight"].shape);
+        Assert.Equal([256L, 128, 1, 1], sd["layer1.0.downsample.0.weight"].shape);
+        using var wide7 = new ResNet(Backbone(18) with { StemChannels = 32 });
+        var sd7 = wide7.state_dict();
+        Assert.Equal([32L, 3, 7, 7], sd7["conv1.weight"].shape);
+        Assert.Equal([64L, 32, 3, 3], sd7["layer1.0.conv1.weight"].shape);
+        Assert.Equal([64L, 32, 1, 1], sd7["layer1.0.downsample.0.weight"].shape);  // BasicBlock: 32 != 64 needs a projection, as mmseg
+        using var x = torch.randn(1, 3, 64, 64);
+        var outs = r52.forward(x);
+        Assert.Equal([1L, 2048, 4, 4], outs[3].shape);
+        foreach (var o in outs) o.Dispose();
+    }
+
     [Fact]
     public void DeepStemUsesMmsegStemNamesAndNoConv1()
     {

@@ -44,22 +44,27 @@ public sealed class ResNet : Backbone, IOnnxBackbone
             throw new ArgumentException($"multi_grid has {grid.Count} entries for {blocks[3]} layer4 blocks (validated by ConfigValidator)", nameof(cfg));
         var attention = AttentionFactory(cfg.Attention);
 
+        // mmseg ResNet._make_stem_layer(in_channels, stem_channels): the deep stem is stem_channels/2, stem_channels/2,
+        // stem_channels (V1c: 32/32/64; Detectron2's DeepLabStem with STEM_OUT_CHANNELS 128: 64/64/128), the 7x7 conv1
+        // stem_channels; either way followed by the 3x3/2 max-pool, and layer1 reads stem_channels (mmseg inplanes).
+        int stemOut = cfg.StemChannels, stemMid = cfg.StemChannels / 2;
+        if (stemOut < 2 || stemOut % 2 != 0) throw new ArgumentOutOfRangeException(nameof(cfg), stemOut, "stem_channels (validated by ConfigValidator)");
         if (cfg.DeepStem)
         {
             stem = nn.Sequential(
-                Conv2dLayer.Create(3, 32, 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
-                Conv2dLayer.Create(32, 32, 3, padding: 1, bias: false), BatchNormLayer.TwoD(32, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
-                Conv2dLayer.Create(32, 64, 3, padding: 1, bias: false), BatchNormLayer.TwoD(64, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true));
+                Conv2dLayer.Create(3, stemMid, 3, stride: 2, padding: 1, bias: false), BatchNormLayer.TwoD(stemMid, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
+                Conv2dLayer.Create(stemMid, stemMid, 3, padding: 1, bias: false), BatchNormLayer.TwoD(stemMid, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true),
+                Conv2dLayer.Create(stemMid, stemOut, 3, padding: 1, bias: false), BatchNormLayer.TwoD(stemOut, eps: bnEps, momentum: bnMomentum), nn.ReLU(inplace: true));
         }
         else
         {
-            conv1 = Conv2dLayer.Create(3, 64, 7, stride: 2, padding: 3, bias: false);
-            bn1 = BatchNormLayer.TwoD(64, eps: bnEps, momentum: bnMomentum);
+            conv1 = Conv2dLayer.Create(3, stemOut, 7, stride: 2, padding: 3, bias: false);
+            bn1 = BatchNormLayer.TwoD(stemOut, eps: bnEps, momentum: bnMomentum);
         }
         maxpool = nn.MaxPool2d(3, stride: 2, padding: 1);
 
         int expansion = bottleneck ? Bottleneck.Expansion : BasicBlock.Expansion;
-        int inplanes = 64, dilation = 1;
+        int inplanes = stemOut, dilation = 1;
         bool contract = cfg.ContractDilation;
         Sequential MakeLayer(int planes, int count, int stride, bool dilateStage, IReadOnlyList<int>? multiGrid)
         {
