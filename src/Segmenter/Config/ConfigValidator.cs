@@ -2,6 +2,7 @@ using Segmenter.Training.Optim;
 using System.Globalization;
 using Segmenter.Data;
 using Segmenter.Models;
+using Segmenter.Models.Segmentors;
 
 namespace Segmenter.Config;
 
@@ -154,6 +155,11 @@ public static class ConfigValidator
             Show(tp.RatioRange), "[min, max] with 0 < min <= max, e.g. [0.5, 2.0]");
         CheckPositive(check, "data.train_pipeline.crop_size", tp.CropSize, "[height, width], e.g. [512, 512]");
         check.That("data.train_pipeline.cat_max_ratio", tp.CatMaxRatio is > 0 and <= 1, tp.CatMaxRatio, "a number in (0, 1] (1 = no check)");
+        // A panoptic model trains on panoptic ground truth carried through the 8-bit label as segment positions
+        // (PanopticSegmentIndexView), so the crop check would count segments as if they were classes.
+        if (ModelRegistry.TaskOf(m.Type) == SegmentationTask.Panoptic && DatasetRegistry.Find(data.Type) is PanopticFormat)
+            check.That("data.train_pipeline.cat_max_ratio", tp.CatMaxRatio == 1, tp.CatMaxRatio,
+                $"1 for panoptic training (model.type {m.Type}): its labels are segment positions, not classes, so the crop check does not apply");
         check.That("data.train_pipeline.flip_prob", tp.FlipProb is >= 0 and <= 1, tp.FlipProb, "a number in [0, 1]");
         if (data.TestPipeline.Scale is { } testScale)
             CheckPair(check, "data.test_pipeline.scale", testScale, "null (original size) or [long side, short side], e.g. [2048, 512]");
