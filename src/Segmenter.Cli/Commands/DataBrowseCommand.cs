@@ -35,7 +35,7 @@ public static class DataBrowseCommand
 
     public static Command ConvertMasks()
     {
-        var palette = new Option<string>("--palette") { Description = "voc, cityscapes, or a file with one 'r g b' line (or a JSON [r, g, b]) per class index.", Required = true };
+        var palette = new Option<string>("--palette") { Description = $"{string.Join(", ", MaskConverter.PaletteNames)} (a data.type's colours), or a file with one 'r g b' line (or a JSON [r, g, b]) per class index.", Required = true };
         var input = new Option<string>("--input", "-i") { Description = "A colour mask PNG or a folder of them.", Required = true };
         var output = new Option<string>("--out", "-o") { Description = "Folder for the class-index PNGs (same file names).", Required = true };
         var cmd = new Command("masks", "Turn RGB colour masks into class-index PNGs by exact palette lookup; a colour not in the palette is an error.")

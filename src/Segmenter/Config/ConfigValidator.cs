@@ -1,13 +1,16 @@
 using Segmenter.Training.Optim;
 using System.Globalization;
+using Segmenter.Data;
 using Segmenter.Models;
+using Segmenter.Models.Segmentors;
 
 namespace Segmenter.Config;
 
 /// <summary>
 /// Checks the values a config may hold (choices, ranges, list lengths, cross-key agreement) once, at load, so a
 /// bad value fails before any data is read or any weight is built. Errors name the key and the allowed values.
-/// The allowed `type` values of model parts are the names in <see cref="ModelRegistry"/>, nothing listed here.
+/// The allowed `type` values of model parts are the names in <see cref="ModelRegistry"/>, and those of data.type the
+/// names in <see cref="DatasetRegistry"/>, nothing listed here.
 /// </summary>
 public static class ConfigValidator
 {
@@ -19,7 +22,6 @@ public static class ConfigValidator
     public static readonly IReadOnlyList<string> AxialStems = ["inception", "conv7"];
     public static readonly IReadOnlyList<string> AttentionTypes = ["none", "psa"];
     public static readonly IReadOnlyList<string> AttentionLayouts = ["parallel", "sequential"];
-    public static readonly IReadOnlyList<string> DataTypes = ["voc", "folder", "cityscapes", "coco_panoptic", "cityscapes_panoptic"];
     public static readonly IReadOnlyList<string> OptimizerTypes = ["sgd", "adamw", "radam"];
     public static readonly IReadOnlyList<string> TestModes = ["whole", "slide"];
     public static readonly IReadOnlyList<string> AmpModes = ["none", "bf16", "fp16"];
@@ -132,7 +134,7 @@ public static class ConfigValidator
         }
 
         var data = config.Data;
-        check.OneOf("data.type", data.Type, DataTypes);
+        check.OneOf("data.type", data.Type, DatasetRegistry.Names);
         check.That("data.root", data.Root.Trim().Length > 0, "''", "the dataset folder, e.g. data/VOCdevkit/VOC2012");
         if (data.ClassNames.Count > 0)
             check.That("data.class_names", data.ClassNames.Count == m.NumClasses, $"a list of {data.ClassNames.Count} names",
@@ -155,6 +157,11 @@ public static class ConfigValidator
             Show(tp.RatioRange), "[min, max] with 0 < min <= max, e.g. [0.5, 2.0]");
         CheckPositive(check, "data.train_pipeline.crop_size", tp.CropSize, "[height, width], e.g. [512, 512]");
         check.That("data.train_pipeline.cat_max_ratio", tp.CatMaxRatio is > 0 and <= 1, tp.CatMaxRatio, "a number in (0, 1] (1 = no check)");
+        // A panoptic model trains on panoptic ground truth carried through the 8-bit label as segment positions
+        // (PanopticSegmentIndexView), so the crop check would count segments as if they were classes.
+        if (ModelRegistry.TaskOf(m.Type) == SegmentationTask.Panoptic && DatasetRegistry.Find(data.Type) is PanopticFormat)
+            check.That("data.train_pipeline.cat_max_ratio", tp.CatMaxRatio == 1, tp.CatMaxRatio,
+                $"1 for panoptic training (model.type {m.Type}): its labels are segment positions, not classes, so the crop check does not apply");
         check.That("data.train_pipeline.flip_prob", tp.FlipProb is >= 0 and <= 1, tp.FlipProb, "a number in [0, 1]");
         if (data.TestPipeline.Scale is { } testScale)
             CheckPair(check, "data.test_pipeline.scale", testScale, "null (original size) or [long side, short side], e.g. [2048, 512]");
@@ -240,7 +247,7 @@ public static class ConfigValidator
         {
             var p = split.Parts[i];
             var at = $"{key}.parts.{i}";
-            // null img_dir / ann_dir / img_suffix mean "the dataset type's default" (DatasetLayout).
+            // null img_dir / ann_dir / img_suffix mean "the dataset format's default" (its DatasetFormat in DatasetRegistry).
             check.That($"{at}.img_dir", p.ImgDir is null || p.ImgDir.Trim().Length > 0, "''", "null (the dataset's default) or a folder under data.root, e.g. JPEGImages");
             check.That($"{at}.ann_dir", p.AnnDir is null || p.AnnDir.Trim().Length > 0, "''", "null (the dataset's default) or a folder under data.root, e.g. SegmentationClass");
             if (p.Split is { } file) check.That($"{at}.split", file.Trim().Length > 0, "''", "null (every image) or a split file, e.g. ImageSets/Segmentation/train.txt");

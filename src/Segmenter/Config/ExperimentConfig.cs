@@ -225,8 +225,8 @@ public sealed record OhemConfig
 
 public sealed record DataConfig
 {
-    /// <summary>voc | folder | cityscapes | coco_panoptic | cityscapes_panoptic (panoptic parts' split names the panoptic json: train2017 / train; cityscapes parts' split names the split folder: train / val)</summary>
-    public string Type { get; init; } = "voc";
+    /// <summary>A format registered in <see cref="Data.DatasetRegistry"/>: voc | folder | cityscapes | coco_panoptic | cityscapes_panoptic (panoptic parts' split names the panoptic json: train2017 / train; cityscapes parts' split names the split folder: train / val)</summary>
+    public string Type { get; init; } = Data.DatasetRegistry.Default;
     /// <summary>Dataset root, e.g. data/VOCdevkit/VOC2012 (relative paths are relative to the working directory).</summary>
     public string Root { get; init; } = "data/VOCdevkit/VOC2012";
     public List<string> ClassNames { get; init; } = [];

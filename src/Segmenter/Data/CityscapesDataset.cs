@@ -4,8 +4,8 @@ using Segmenter.IO;
 namespace Segmenter.Data;
 
 /// <summary>
-/// Cityscapes semantic segmentation (19 trainId classes, 255 ignore) in the official folder layout; see
-/// <see cref="CityscapesListing"/> for how images and labels are found. data.root is the cityscapes folder.
+/// Cityscapes semantic segmentation (19 trainId classes, 255 ignore) in the official folder layout
+/// (<see cref="CityscapesFormat"/>; <see cref="CityscapesListing"/> finds images and labels). data.root is the cityscapes folder.
 /// </summary>
 public sealed class CityscapesDataset : FileListDataset
 {
@@ -16,5 +16,5 @@ public sealed class CityscapesDataset : FileListDataset
     public CityscapesDataset(string root, string split, int numClasses = 0) : this(root, [new PartConfig { Split = split }], numClasses) { }
 
     internal CityscapesDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, Func<string, RgbImage>? readImage)
-        : base("cityscapes", root, parts, numClasses, ignoreIndex, false, readImage) { }
+        : base(new CityscapesFormat(), root, parts, numClasses, ignoreIndex, false, readImage) { }
 }

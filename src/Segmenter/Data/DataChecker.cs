@@ -17,11 +17,15 @@ public static class DataChecker
     {
         if (numClasses <= 0 || numClasses > 256)
             throw new SegmenterException($"num_classes {numClasses} must be in 1..256", "model.num_classes", "set the number of classes");
-        if (cfg.Type.ToLowerInvariant() is "coco_panoptic" or "cityscapes_panoptic")
-            return PanopticDataChecker.Check(cfg, numClasses, train, numThreads);
-        readImage ??= ImageIO.ReadRgb;
+        return DatasetRegistry.Get(cfg.Type).Check(cfg, numClasses, train, numThreads, readImage);
+    }
+
+    /// <summary>The check of a <see cref="FileListFormat"/>: its listing, then every image and label decoded.</summary>
+    internal static DataCheckReport CheckFileList(FileListFormat format, DataConfig cfg, int numClasses, bool train, int numThreads,
+        Func<string, RgbImage> readImage)
+    {
         var problems = new List<(int Order, DataProblem Problem)>();
-        var listing = DatasetListing.List(cfg.Type, cfg.Root, (train ? cfg.Train : cfg.Val).Parts,
+        var listing = DatasetListing.List(format, cfg.Root, (train ? cfg.Train : cfg.Val).Parts,
             e => problems.Add((-1, new DataProblem(null, e.Message))));
         if (listing.Count == 0 && problems.Count == 0)
             problems.Add((-1, new DataProblem(null, new SegmenterException("the dataset is empty", Path.GetFullPath(cfg.Root), "check the split files and image folders").Message)));

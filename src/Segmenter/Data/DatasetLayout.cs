@@ -3,25 +3,29 @@ using Segmenter.Config;
 namespace Segmenter.Data;
 
 /// <summary>
-/// The per-type defaults of a <see cref="PartConfig"/>. Unset (null) img_dir / ann_dir / img_suffix mean
-/// voc: JPEGImages / SegmentationClass / .jpg; folder: images / masks / any of .jpg .jpeg .png.
+/// A folder layout of (image, label) pairs: images in root/img_dir, labels in root/ann_dir with the same stem plus
+/// seg_suffix. This record holds a format's defaults for a part's unset (null) img_dir / ann_dir / img_suffix. A part
+/// with a split file takes the ids it lists (one per line, relative to data.root); without one, every image in img_dir.
 /// </summary>
-public static class DatasetLayout
+/// <param name="ImgSuffixes">Image suffixes tried in order when img_suffix is unset (matched case-insensitively in a folder).</param>
+public sealed record DatasetLayout(string ImgDir, string AnnDir, IReadOnlyList<string> ImgSuffixes)
 {
-    /// <summary>Image extensions a folder dataset accepts when img_suffix is unset (matched case-insensitively).</summary>
-    public static readonly IReadOnlyList<string> FolderImageExtensions = [".jpg", ".jpeg", ".png"];
+    public string ImgDirOf(PartConfig part) => part.ImgDir ?? ImgDir;
 
-    public static string ImgDir(string type, PartConfig part) => part.ImgDir ?? (IsFolder(type) ? "images" : "JPEGImages");
+    public string AnnDirOf(PartConfig part) => part.AnnDir ?? AnnDir;
 
-    public static string AnnDir(string type, PartConfig part) => part.AnnDir ?? (IsFolder(type) ? "masks" : "SegmentationClass");
+    /// <summary>The image suffixes to try for an id: the configured one, or the layout's default(s).</summary>
+    public IReadOnlyList<string> ImgSuffixesOf(PartConfig part) => part.ImgSuffix is { } s ? [s] : ImgSuffixes;
 
-    /// <summary>The image suffixes to try for an id: the configured one, or the type's default(s).</summary>
-    public static IReadOnlyList<string> ImgSuffixes(string type, PartConfig part) =>
-        part.ImgSuffix is { } s ? [s] : IsFolder(type) ? FolderImageExtensions : [".jpg"];
-
-    public static bool IsCityscapes(string type) => string.Equals(type, "cityscapes", StringComparison.OrdinalIgnoreCase);
-
-    public static bool IsFolder(string type) => string.Equals(type, "folder", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Adds the items of one part (see <see cref="FileListFormat.ListPart"/>).</summary>
+    public void ListPart(string fullRoot, PartConfig part, List<DatasetItem> items, Action<SegmenterException> report)
+    {
+        var imgDir = Resolve(fullRoot, ImgDirOf(part));
+        var annDir = Resolve(fullRoot, AnnDirOf(part));
+        var suffixes = ImgSuffixesOf(part);
+        if (part.Split is { } split) DatasetListing.FromSplitFile(Resolve(fullRoot, split), imgDir, annDir, suffixes, part.SegSuffix, items, report);
+        else DatasetListing.FromFolder(imgDir, annDir, suffixes, part.SegSuffix, items, report);
+    }
 
     /// <summary>A path from the config: absolute as written, otherwise relative to <paramref name="baseDir"/>.</summary>
     public static string Resolve(string baseDir, string path) =>

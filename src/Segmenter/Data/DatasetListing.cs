@@ -3,14 +3,15 @@ using Segmenter.Config;
 namespace Segmenter.Data;
 
 /// <summary>
-/// Turns a root and its parts into the list of (id, image, label) paths, checking that every file exists.
+/// Turns a root and its parts into the list of (id, image, label) paths of a <see cref="FileListFormat"/>, checking
+/// that every file exists.
 /// Each problem goes to <c>report</c>: datasets throw it (fail fast), the data checker collects them all.
 /// </summary>
 internal static class DatasetListing
 {
     public const string MissingRootFix = "run `segment data synth --format voc --out data/synth_voc` or set data.root";
 
-    public static List<DatasetItem> List(string type, string root, IReadOnlyList<PartConfig> parts, Action<SegmenterException> report)
+    public static List<DatasetItem> List(FileListFormat format, string root, IReadOnlyList<PartConfig> parts, Action<SegmenterException> report)
     {
         var items = new List<DatasetItem>();
         var fullRoot = Path.GetFullPath(root);
@@ -24,26 +25,12 @@ internal static class DatasetListing
             report(new SegmenterException("the split has no parts", "data.train/val.parts", "list at least one part (img_dir, ann_dir, split)"));
             return items;
         }
-        foreach (var part in parts)
-        {
-            if (DatasetLayout.IsCityscapes(type))
-            {
-                CityscapesListing.List(fullRoot, part, items, report);
-                continue;
-            }
-            var imgDir = DatasetLayout.Resolve(fullRoot, DatasetLayout.ImgDir(type, part));
-            var annDir = DatasetLayout.Resolve(fullRoot, DatasetLayout.AnnDir(type, part));
-            var suffixes = DatasetLayout.ImgSuffixes(type, part);
-            if (part.Split is { } split)
-            {
-                if (!FromSplitFile(DatasetLayout.Resolve(fullRoot, split), imgDir, annDir, suffixes, part.SegSuffix, items, report)) continue;
-            }
-            else if (!FromFolder(imgDir, annDir, suffixes, part.SegSuffix, items, report)) continue;
-        }
+        foreach (var part in parts) format.ListPart(fullRoot, part, items, report);
         return items;
     }
 
-    private static bool FromSplitFile(string splitPath, string imgDir, string annDir, IReadOnlyList<string> suffixes, string segSuffix,
+    /// <summary>The ids of a split file, each with its image (the first of <paramref name="suffixes"/> that exists) and label.</summary>
+    public static bool FromSplitFile(string splitPath, string imgDir, string annDir, IReadOnlyList<string> suffixes, string segSuffix,
         List<DatasetItem> items, Action<SegmenterException> report)
     {
         if (!File.Exists(splitPath))
@@ -84,7 +71,8 @@ internal static class DatasetListing
         return true;
     }
 
-    private static bool FromFolder(string imgDir, string annDir, IReadOnlyList<string> suffixes, string segSuffix,
+    /// <summary>Every image of <paramref name="imgDir"/> with one of <paramref name="suffixes"/>, each with the label of the same stem.</summary>
+    public static bool FromFolder(string imgDir, string annDir, IReadOnlyList<string> suffixes, string segSuffix,
         List<DatasetItem> items, Action<SegmenterException> report)
     {
         if (!Directory.Exists(imgDir))

@@ -4,14 +4,16 @@ using Segmenter.IO;
 namespace Segmenter.Data;
 
 /// <summary>
-/// A dataset whose items are (image, label) file pairs listed up front. <see cref="Load"/> decodes both, checks
-/// they have the same size, applies reduce_zero_label and, when the class count is known, checks every label value.
+/// A dataset whose items are (image, label) file pairs listed up front by a <see cref="FileListFormat"/>.
+/// <see cref="Load"/> decodes both, checks they have the same size, applies reduce_zero_label and, when the class
+/// count is known, checks every label value.
 /// </summary>
-public abstract class FileListDataset : ISegmentationDataset
+public class FileListDataset : ISegmentationDataset
 {
     private readonly Func<string, RgbImage> _readImage;
 
-    private protected FileListDataset(string type, string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex,
+    /// <param name="readImage">The image decoder; null = <see cref="ImageIO.ReadRgb"/> (tests pass another).</param>
+    public FileListDataset(FileListFormat format, string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex,
         bool reduceZeroLabel, Func<string, RgbImage>? readImage)
     {
         Root = Path.GetFullPath(root);
@@ -19,7 +21,7 @@ public abstract class FileListDataset : ISegmentationDataset
         IgnoreIndex = ignoreIndex;
         ReduceZeroLabel = reduceZeroLabel;
         _readImage = readImage ?? ImageIO.ReadRgb;
-        Items = DatasetListing.List(type, root, parts, e => throw e);
+        Items = DatasetListing.List(format, root, parts, e => throw e);
         if (Items.Count == 0)
             throw new SegmenterException("the dataset is empty", Root, "check the split files and image folders");
     }

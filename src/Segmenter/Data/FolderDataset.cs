@@ -4,8 +4,8 @@ using Segmenter.IO;
 namespace Segmenter.Data;
 
 /// <summary>
-/// Plain folders: images in root/img_dir (default "images", any of .jpg .jpeg .png), masks in root/ann_dir
-/// (default "masks") matched by file stem. A part with a split file takes only the listed stems; without, every image.
+/// A dataset of plain folders (<see cref="FolderFormat"/>): images in root/img_dir (default "images", any of .jpg .jpeg
+/// .png), masks in root/ann_dir (default "masks") matched by file stem.
 /// </summary>
 public sealed class FolderDataset : FileListDataset
 {
@@ -17,5 +17,5 @@ public sealed class FolderDataset : FileListDataset
 
     internal FolderDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, bool reduceZeroLabel,
         Func<string, RgbImage>? readImage)
-        : base("folder", root, parts, numClasses, ignoreIndex, reduceZeroLabel, readImage) { }
+        : base(new FolderFormat(), root, parts, numClasses, ignoreIndex, reduceZeroLabel, readImage) { }
 }

@@ -5,26 +5,19 @@ namespace Segmenter.Data;
 /// <summary>
 /// `segment data convert masks`: RGB colour masks (what annotation tools and VOC's SegmentationClass look like when
 /// saved as RGB) to single-channel class-index PNGs (saved as palette PNGs with the same colours, so they still look
-/// the same), by exact colour lookup in a palette: voc (the VOC colour map; its 255 = (224, 224, 192) border colour
-/// maps to 255 = ignore), cityscapes (the 19 trainId colours; black = 255 ignore) or a FILE (one "r g b" or "r,g,b"
-/// line per class index, or a JSON list of [r, g, b]). A colour not in the palette is an error naming the file, the
+/// the same), by exact colour lookup in a palette: a data.type whose format has a <see cref="MaskPalette"/> (voc: the
+/// VOC colour map, its 255 = (224, 224, 192) border colour maps to 255 = ignore; cityscapes: the 19 trainId colours,
+/// black = 255 ignore) or a FILE (one "r g b" or "r,g,b" line per class index, or a JSON list of [r, g, b]). A colour not in the palette is an error naming the file, the
 /// colour and the first pixel holding it: silently mapping it would train on wrong labels.
 /// </summary>
 public static class MaskConverter
 {
     public static (byte R, byte G, byte B)[] LoadPalette(string spec)
     {
-        if (spec == "voc") return Palettes.Voc(256);
-        if (spec == "cityscapes")
-        {
-            // The 19 trainId colours, then black (unlabelled) as 255 = ignore; indices in between get no colour match.
-            var cs = Palettes.Cityscapes();
-            var p = new (byte R, byte G, byte B)[256];
-            for (int i = 0; i < cs.Length; i++) p[i] = cs[i];
-            return p;
-        }
+        if (Named(spec) is { } named) return named.Colours;
         if (!File.Exists(spec))
-            throw new SegmenterException("palette file not found", spec, "pass --palette voc, cityscapes, or a file with one 'r g b' line per class");
+            throw new SegmenterException("palette file not found", spec,
+                $"pass --palette {string.Join(", ", PaletteNames)}, or a file with one 'r g b' line per class");
         var text = File.ReadAllText(spec).Trim();
         var colours = new List<(byte, byte, byte)>();
         IEnumerable<string[]> rows = text.StartsWith('[')
@@ -75,15 +68,23 @@ public static class MaskConverter
         return new LabelMap(rgb.Width, rgb.Height, data);
     }
 
-    /// <summary>Colour → index; the first index wins for a repeated colour. Cityscapes: its 19 colours and black → 255.</summary>
+    /// <summary>Colour → index; the first index wins for a repeated colour. A named palette matches only its class
+    /// colours and its ignore colour (→ 255), e.g. Cityscapes: its 19 colours and black.</summary>
     public static Dictionary<int, byte> Lookup((byte R, byte G, byte B)[] palette, string spec)
     {
         var lookup = new Dictionary<int, byte>();
-        int n = spec == "cityscapes" ? Palettes.Cityscapes().Length : palette.Length;
+        var named = Named(spec);
+        int n = named?.Matched ?? palette.Length;
         for (int i = n - 1; i >= 0; i--) lookup[Key(palette[i])] = (byte)i;
-        if (spec == "cityscapes") lookup.TryAdd(0, 255);
+        if (named?.IgnoreColour is { } ignore) lookup.TryAdd(Key(ignore), 255);
         return lookup;
     }
+
+    /// <summary>The data.type names --palette accepts: the formats with a <see cref="MaskPalette"/>.</summary>
+    public static IReadOnlyList<string> PaletteNames =>
+        DatasetRegistry.Names.Where(n => DatasetRegistry.Find(n)?.MaskPalette is not null).ToArray();
+
+    private static MaskPalette? Named(string spec) => PaletteNames.Contains(spec, StringComparer.Ordinal) ? DatasetRegistry.Find(spec)!.MaskPalette : null;
 
     private static int Key((byte R, byte G, byte B) c) => c.R << 16 | c.G << 8 | c.B;
 }

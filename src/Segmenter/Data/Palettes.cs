@@ -51,14 +51,14 @@ public static class Palettes
     ];
 
     /// <summary>
-    /// The palette for a dataset config: <c>data.palette</c> when given, else the Cityscapes colours for 19-class
-    /// cityscapes data (rest of the 256 entries from the VOC map), else the VOC colour map (see <see cref="FromConfig"/>).
+    /// The palette for a dataset config: <c>data.palette</c> when given, else the dataset format's colours when they
+    /// cover the classes (Cityscapes' 19; rest of the 256 entries from the VOC map), else the VOC colour map (see
+    /// <see cref="FromConfig"/>).
     /// </summary>
     public static (byte R, byte G, byte B)[] For(Config.DataConfig data, int numClasses)
     {
-        if (data.Palette.Count == 0 && string.Equals(data.Type, "cityscapes", StringComparison.OrdinalIgnoreCase)
-            && numClasses <= CityscapesClassNames.Count)
-            return FromConfig(Cityscapes().Select(c => new List<int> { c.R, c.G, c.B }).ToList(), numClasses);
+        if (data.Palette.Count == 0 && DatasetRegistry.Find(data.Type)?.Colours is { Count: > 0 } colours && numClasses <= colours.Count)
+            return FromConfig(colours.Select(c => new List<int> { c.R, c.G, c.B }).ToList(), numClasses);
         return FromConfig(data.Palette, numClasses);
     }
 

@@ -5,21 +5,24 @@ using Segmenter.IO;
 namespace Segmenter.Data;
 
 /// <summary>
-/// `segment data check` for the panoptic layouts (coco_panoptic, cityscapes_panoptic): the json checks of
+/// `segment data check` for the panoptic layouts (<see cref="PanopticFormat"/>): the json checks of
 /// <see cref="PanopticConsistency"/> (ids, categories), every photo and PNG present and decodable with equal sizes,
 /// every PNG segment listed and every listed segment present; counts pixels, images and instances (non-crowd thing
 /// segments) per class. All problems are collected, none stops the check.
 /// </summary>
 public static class PanopticDataChecker
 {
-    public static DataCheckReport Check(DataConfig cfg, int numClasses, bool train, int numThreads = 0)
+    public static DataCheckReport Check(DataConfig cfg, int numClasses, bool train, int numThreads = 0) =>
+        Check(DatasetRegistry.GetPanoptic(cfg.Type), cfg, numClasses, train, numThreads);
+
+    public static DataCheckReport Check(PanopticFormat format, DataConfig cfg, int numClasses, bool train, int numThreads = 0)
     {
         var problems = new List<(int Order, DataProblem Problem)>();
         var parts = (train ? cfg.Train : cfg.Val).Parts;
         PanopticDataset? ds = null;
         try
         {
-            ds = new PanopticDataset(cfg.Type.ToLowerInvariant(), cfg.Root, parts, cfg.IgnoreIndex, report: e => problems.Add((-1, new DataProblem(null, e.Message))));
+            ds = new PanopticDataset(format, cfg.Root, parts, cfg.IgnoreIndex, report: e => problems.Add((-1, new DataProblem(null, e.Message))));
         }
         catch (SegmenterException e) { problems.Add((-1, new DataProblem(null, e.Message))); }
         int classes = ds?.Classes?.NumClasses ?? numClasses;

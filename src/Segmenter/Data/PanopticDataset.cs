@@ -7,10 +7,7 @@ namespace Segmenter.Data;
 
 /// <summary>
 /// A COCO-panoptic-format dataset: a json (images, annotations with segments_info, categories with isthing), a
-/// folder of RGB id PNGs and the photos. Two layouts (REFERENCE 10.2/10.3):
-/// coco_panoptic: annotations/panoptic_{split}.json, annotations/panoptic_{split}/*.png, {split}/images[].file_name (split e.g. train2017);
-/// cityscapes_panoptic: gtFine/cityscapes_panoptic_{split}.json and folder, leftImg8bit/{split}/{city}/{image_id}_leftImg8bit.png
-/// (the json's images[].file_name is the known createPanopticImgs quirk, so paths come from the image id).
+/// folder of RGB id PNGs and the photos, found where its <see cref="PanopticFormat"/> says.
 /// As an <see cref="ISegmentationDataset"/> it yields the semantic view (class index per pixel, VOID = ignore), so the
 /// semantic trainer and mIoU evaluation work on panoptic data unchanged.
 /// </summary>
@@ -23,10 +20,14 @@ public sealed class PanopticDataset : ISegmentationDataset
     private readonly List<Item> _items = new();
     private readonly Action<SegmenterException>? _report;
 
-    /// <param name="format">coco_panoptic or cityscapes_panoptic.</param>
+    /// <param name="format">A data.type registered in <see cref="DatasetRegistry"/> as a <see cref="PanopticFormat"/>.</param>
+    public PanopticDataset(string format, string root, IReadOnlyList<PartConfig> parts, int ignoreIndex = 255, Func<string, RgbImage>? readImage = null,
+        Action<SegmenterException>? report = null)
+        : this(DatasetRegistry.GetPanoptic(format), root, parts, ignoreIndex, readImage, report) { }
+
     /// <param name="parts">Each part's split names the json (train2017 / val); img_dir and ann_dir override the photo and PNG folders.</param>
     /// <param name="report">null: the first problem of the json or a missing file throws; else every problem is reported and the item skipped (`segment data check`).</param>
-    public PanopticDataset(string format, string root, IReadOnlyList<PartConfig> parts, int ignoreIndex = 255, Func<string, RgbImage>? readImage = null,
+    public PanopticDataset(PanopticFormat format, string root, IReadOnlyList<PartConfig> parts, int ignoreIndex = 255, Func<string, RgbImage>? readImage = null,
         Action<SegmenterException>? report = null)
     {
         _report = report;
@@ -40,7 +41,7 @@ public sealed class PanopticDataset : ISegmentationDataset
         if (_items.Count == 0 && report is null) throw new SegmenterException("the panoptic dataset is empty", Root, "check data.root and the split names");
     }
 
-    public string Format { get; }
+    public PanopticFormat Format { get; }
     public string Root { get; }
     public int IgnoreIndex { get; }
     /// <summary>Categories of the first part's json (all parts must agree), in class-index order.</summary>
@@ -84,24 +85,11 @@ public sealed class PanopticDataset : ISegmentationDataset
     private void AddPart(PartConfig part)
     {
         if (part.Split is not { Length: > 0 } split)
-            throw new SegmenterException("a panoptic part has no split", "data.*.parts[].split", Format == "coco_panoptic" ? "use train2017 or val2017" : "use train or val");
-        string json, pngDir, imgDir;
-        switch (Format)
-        {
-            case "coco_panoptic":
-                json = Path.Combine(Root, "annotations", $"panoptic_{split}.json");
-                pngDir = Path.Combine(Root, part.AnnDir ?? Path.Combine("annotations", $"panoptic_{split}"));
-                imgDir = Path.Combine(Root, part.ImgDir ?? split);
-                break;
-            case "cityscapes_panoptic":
-                json = Path.Combine(Root, "gtFine", $"cityscapes_panoptic_{split}.json");
-                pngDir = Path.Combine(Root, part.AnnDir ?? Path.Combine("gtFine", $"cityscapes_panoptic_{split}"));
-                imgDir = Path.Combine(Root, part.ImgDir ?? Path.Combine("leftImg8bit", split));
-                break;
-            default:
-                throw new SegmenterException($"unknown panoptic format '{Format}'", "data.type", "use coco_panoptic or cityscapes_panoptic");
-        }
-        if (part.AnnDir is not null) json = pngDir.TrimEnd('/', '\\') + ".json";
+            throw new SegmenterException("a panoptic part has no split", "data.*.parts[].split", Format.SplitHint);
+        var pngDir = Path.Combine(Root, part.AnnDir ?? Format.PngDir(split));
+        var imgDir = Path.Combine(Root, part.ImgDir ?? Format.ImgDir(split));
+        // panopticapi's convention: the json sits next to its PNG folder, with the same name.
+        var json = pngDir.TrimEnd('/', '\\') + ".json";
         if (!File.Exists(json)) throw new SegmenterException("panoptic json not found", json, $"check data.root and the split name '{split}'");
         if (!Directory.Exists(pngDir)) throw new SegmenterException("panoptic PNG folder not found", pngDir, "extract the panoptic PNGs next to their json");
         if (!Directory.Exists(imgDir)) throw new SegmenterException("image folder not found", imgDir, "check data.root, the split name and img_dir");
@@ -127,10 +115,7 @@ public sealed class PanopticDataset : ISegmentationDataset
         {
             try
             {
-                string imagePath = Format == "coco_panoptic"
-                    ? Path.Combine(imgDir, fileNames.TryGetValue(ann.ImageId, out var f) ? f
-                        : throw new SegmenterException($"annotation of image {ann.ImageId} has no entry in 'images'", json, "list every annotated image in 'images'"))
-                    : Path.Combine(imgDir, ann.ImageId.Split('_')[0], ann.ImageId + "_leftImg8bit.png");
+                var imagePath = Format.ImagePath(imgDir, ann.ImageId, fileNames, json);
                 if (!File.Exists(imagePath)) throw new SegmenterException($"image of annotation {ann.ImageId} not found", imagePath, "check the image folder");
                 var png = Path.Combine(pngDir, ann.FileName);
                 if (!File.Exists(png)) throw new SegmenterException($"panoptic PNG of image {ann.ImageId} not found", png, "check the PNG folder");

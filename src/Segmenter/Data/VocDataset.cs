@@ -4,8 +4,8 @@ using Segmenter.IO;
 namespace Segmenter.Data;
 
 /// <summary>
-/// Pascal VOC layout: for each part, ids from the split file (relative to the root), image root/img_dir/id+img_suffix,
-/// label root/ann_dir/id+seg_suffix. Parts are concatenated in order, as mmseg does for VOC train + SBD aug.
+/// A dataset in the Pascal VOC layout (<see cref="VocFormat"/>): for each part, ids from the split file (relative to
+/// the root), image root/img_dir/id+img_suffix, label root/ann_dir/id+seg_suffix.
 /// </summary>
 public sealed class VocDataset : FileListDataset
 {
@@ -15,5 +15,5 @@ public sealed class VocDataset : FileListDataset
     /// <summary>With an image decoder other than <see cref="ImageIO.ReadRgb"/> (tests).</summary>
     internal VocDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, bool reduceZeroLabel,
         Func<string, RgbImage>? readImage)
-        : base("voc", root, parts, numClasses, ignoreIndex, reduceZeroLabel, readImage) { }
+        : base(new VocFormat(), root, parts, numClasses, ignoreIndex, reduceZeroLabel, readImage) { }
 }

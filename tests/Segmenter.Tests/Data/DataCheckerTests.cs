@@ -79,7 +79,7 @@ public class DataCheckerTests
         // Only the listing is checked here (decoding JPEGs needs ImageIO.ReadRgb): every id resolves to files.
         var problems = new List<string>();
         var cfg = new DataConfig { Root = DataTestKit.SharedVoc };
-        var items = DatasetListing.List("voc", cfg.Root, cfg.Train.Parts.Concat(cfg.Val.Parts).ToList(), e => problems.Add(e.Message));
+        var items = DatasetListing.List(new VocFormat(), cfg.Root, cfg.Train.Parts.Concat(cfg.Val.Parts).ToList(), e => problems.Add(e.Message));
         Assert.Empty(problems);
         Assert.Equal(6, items.Count);
     }
