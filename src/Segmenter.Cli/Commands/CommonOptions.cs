@@ -37,7 +37,7 @@ public static class CommonOptions
 
     public static Option<bool> Tta() => new("--tta")
     {
-        Description = $"Multi-scale + flip test (softmax averaged, as mmseg aug_test): same as --cfg-options test.scales={TtaScales} test.flip=true.",
+        Description = $"Multi-scale + flip test (softmax averaged, as mmseg aug_test; panoptic models also average centre heatmaps and offsets, as DeepLab2): same as --cfg-options test.scales={TtaScales} test.flip=true.",
     };
 
     /// <summary>The overrides --tta stands for (none when off).</summary>

@@ -397,7 +397,8 @@ public sealed record TestConfig
     public SizePair Stride { get; init; } = new(341, 341);
     /// <summary>
     /// Test-time scales (ratios of the test_pipeline size); [1.0] = single scale. With more than one scale or flip,
-    /// softmax probabilities at the original size are averaged over all (scale, flip) passes, as mmseg aug_test.
+    /// softmax probabilities at the original size are averaged over all (scale, flip) passes, as mmseg aug_test
+    /// (panoptic models also average centre heatmaps and rescaled offsets; SegmentationInference.Outputs).
     /// </summary>
     public List<double> Scales { get; init; } = [1.0];
     /// <summary>Also run the horizontally flipped image (flipped back before averaging).</summary>

@@ -14,10 +14,11 @@ public interface IValidationExtras
     void Reduce(EvaluationShard shard);
 }
 
-/// <summary>Per-image hooks of <see cref="PanopticInference.Evaluate(PanopticForward, Config.ExperimentConfig, Data.PanopticDataset, TorchSharp.torch.Device, int?, string?, EvaluationShard?, IPanopticImageObserver?)"/>.</summary>
+/// <summary>Per-image hooks of <see cref="PanopticInference.Evaluate(Models.Segmentors.NamedForward, Config.ExperimentConfig, Data.PanopticDataset, TorchSharp.torch.Device, int?, string?, EvaluationShard?, IPanopticImageObserver?)"/>.</summary>
 public interface IPanopticImageObserver
 {
-    /// <summary>Image <paramref name="index"/>'s outputs at the original size (semantic logits, centre heatmap, offsets), with its ground-truth id map.</summary>
+    /// <summary>Image <paramref name="index"/>'s outputs at the original size (semantic logits — with TTA log p of the averaged
+    /// probabilities p —, centre heatmap, offsets), with its ground-truth id map.</summary>
     void OnOutputs(int index, PanopticIdMap truth, TorchSharp.torch.Tensor semantic, TorchSharp.torch.Tensor center, TorchSharp.torch.Tensor offset);
     /// <summary>Image <paramref name="index"/>'s panoptic prediction (COCO ids and segments) next to its ground truth.</summary>
     void OnPrediction(int index, Data.Sample sample, PanopticIdMap truth, PanopticIdMap prediction, IReadOnlyList<PanopticSegment> segments);

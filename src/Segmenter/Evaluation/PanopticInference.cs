@@ -12,8 +12,9 @@ namespace Segmenter.Evaluation;
 public sealed record PanopticEvalResult(PanopticResult Panoptic, SemanticResult Semantic);
 
 /// <summary>
-/// Whole-image Panoptic-DeepLab inference: test_pipeline resize and normalisation, one forward pass, the three outputs
-/// resized back to the original image (offsets scaled with the size), then <see cref="PanopticPostProcessor"/>.
+/// Panoptic-DeepLab inference: test_pipeline resize and normalisation, whole-image or sliding-window passes with optional
+/// multi-scale / flip TTA (cfg.test, the code semantic models run: <see cref="SegmentationInference.Outputs"/>), the three
+/// outputs merged at the original image size (offsets scaled with the size), then <see cref="PanopticPostProcessor"/> once.
 /// <see cref="Evaluate"/> scores a <see cref="PanopticDataset"/> like panopticapi (GT areas from the json) and the
 /// semantic argmax like mmseg.
 /// </summary>
@@ -30,29 +31,47 @@ public static class PanopticInference
         IgnoreStuffInOffset = p.IgnoreStuffInOffset, IgnoreCrowdInSemantic = p.IgnoreCrowdInSemantic,
     };
 
+    /// <summary>
+    /// Panoptic-DeepLab resizes its outputs with align_corners=True (bowenc0221 upsample_predictions, detectron2
+    /// PanopticDeepLab), so the outputs at the test_pipeline size go back to the original size the same way.
+    /// </summary>
+    public const bool AlignCorners = true;
+
+    /// <summary>A tuple forward (e.g. <see cref="Inference.OnnxPanopticModel.Predict"/>) as a forward over named outputs.</summary>
+    public static NamedForward Named(PanopticForward model) => images =>
+    {
+        var (semantic, center, offset) = model(images);
+        return new Dictionary<string, Tensor>
+        {
+            [PanopticDeepLab.SemanticOutput] = semantic, [PanopticDeepLab.CenterOutput] = center, [PanopticDeepLab.OffsetOutput] = offset,
+        };
+    };
+
     /// <summary>Predicts one decoded sample; returns the panoptic prediction and the semantic argmax at the original size.</summary>
     public static (PanopticPrediction Prediction, byte[] Semantic) Predict(PanopticDeepLab model, PanopticPostProcessor post, TestTransform transform,
-        Sample sample, Device device) => Predict(model.Predict, post, transform, sample, device);
+        TestConfig test, Sample sample, Device device) => Predict(model.Forward, post, transform, test, sample, device);
 
-    /// <summary>As above with any forward pass (e.g. an ONNX Runtime session).</summary>
-    /// <param name="onOutputs">Called with the semantic logits, centre heatmap and offsets at the original size (no_grad, freed afterwards).</param>
-    public static (PanopticPrediction Prediction, byte[] Semantic) Predict(PanopticForward model, PanopticPostProcessor post, TestTransform transform,
-        Sample sample, Device device, Action<Tensor, Tensor, Tensor>? onOutputs = null)
+    /// <summary>
+    /// As above with any forward over the named outputs "semantic", "center", "offset" (e.g. an ONNX Runtime session).
+    /// test.mode (whole/slide), test.scales and test.flip apply as for semantic models (<see cref="SegmentationInference.Outputs"/>):
+    /// the semantic probabilities, centre heatmaps and offsets of every window / scale / flip are merged at the original
+    /// size, then the post-processing (centre NMS, grouping, majority vote) runs once on the merged outputs.
+    /// </summary>
+    /// <param name="onOutputs">Called with the semantic logits, centre heatmap and offsets at the original size (no_grad, freed
+    /// afterwards). With TTA the semantic scores are averaged probabilities p and it gets log p (clamped at 1e-12), whose
+    /// softmax is p again, so a loss on logits stays the loss of the averaged prediction (as ValidationCollector does).</param>
+    public static (PanopticPrediction Prediction, byte[] Semantic) Predict(NamedForward model, PanopticPostProcessor post, TestTransform transform,
+        TestConfig test, Sample sample, Device device, Action<Tensor, Tensor, Tensor>? onOutputs = null)
     {
         using var scope = NewDisposeScope();
         var t = transform.Apply(sample);
         using var noGrad = no_grad();
-        var (sem, center, offset) = model(t.ImageTensor(device));
-        int h = t.OrigHeight, w = t.OrigWidth;
-        if (t.Height != h || t.Width != w)
-        {
-            sem = nn.functional.interpolate(sem, [h, w], mode: InterpolationMode.Bilinear, align_corners: true);
-            center = nn.functional.interpolate(center, [h, w], mode: InterpolationMode.Bilinear, align_corners: true);
-            double sy = (h - 1.0) / Math.Max(1, t.Height - 1), sx = (w - 1.0) / Math.Max(1, t.Width - 1);
-            offset = nn.functional.interpolate(offset, [h, w], mode: InterpolationMode.Bilinear, align_corners: true);
-            offset = cat([offset[.., 0..1] * sy, offset[.., 1..2] * sx], 1);
-        }
-        onOutputs?.Invoke(sem, center, offset);
+        var outputs = SegmentationInference.Outputs(model, PanopticDeepLab.PanopticOutputSpecs, t.ImageTensor(device), test,
+            t.OrigHeight, t.OrigWidth, AlignCorners);
+        var sem = outputs[PanopticDeepLab.SemanticOutput];
+        var center = outputs[PanopticDeepLab.CenterOutput];
+        var offset = outputs[PanopticDeepLab.OffsetOutput];
+        onOutputs?.Invoke(SegmentationInference.UsesTta(test) ? sem.clamp_min(1e-12).log() : sem, center, offset);
         var labels = sem[0].argmax(0).to(CPU).to_type(ScalarType.Int32).contiguous().data<int>().ToArray();
         var prediction = post.Process(labels, center[0].to(CPU), offset[0].to(CPU));
         return (prediction, labels.Select(v => (byte)v).ToArray());
@@ -64,13 +83,18 @@ public static class PanopticInference
     {
         bool wasTraining = model.training;
         model.eval();
-        try { return Evaluate(model.Predict, cfg, dataset, device, maxImages, predictionDir, shard, observer); }
+        try { return Evaluate(model.Forward, cfg, dataset, device, maxImages, predictionDir, shard, observer); }
         finally { if (wasTraining) model.train(); }
     }
 
-    /// <summary>As above with any forward pass (e.g. an ONNX Runtime session, with cfg's mean 0 / std 1).</summary>
-    /// <param name="shard">Several processes: this rank evaluates images rank, rank + N, ... and the PQ totals and semantic areas are summed over the ranks.</param>
+    /// <summary>As above with a tuple forward pass (e.g. <see cref="Inference.OnnxPanopticModel.Predict"/>, with cfg's mean 0 / std 1).</summary>
     public static PanopticEvalResult Evaluate(PanopticForward model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
+        string? predictionDir = null, EvaluationShard? shard = null, IPanopticImageObserver? observer = null) =>
+        Evaluate(Named(model), cfg, dataset, device, maxImages, predictionDir, shard, observer);
+
+    /// <summary>As above with any forward over named outputs (e.g. an ONNX Runtime session, with cfg's mean 0 / std 1); inference follows cfg.test.</summary>
+    /// <param name="shard">Several processes: this rank evaluates images rank, rank + N, ... and the PQ totals and semantic areas are summed over the ranks.</param>
+    public static PanopticEvalResult Evaluate(NamedForward model, ExperimentConfig cfg, PanopticDataset dataset, Device device, int? maxImages = null,
         string? predictionDir = null, EvaluationShard? shard = null, IPanopticImageObserver? observer = null)
     {
         var part = shard ?? EvaluationShard.Whole;
@@ -87,7 +111,7 @@ public static class PanopticInference
             var sample = dataset.Load(i);
             var item = dataset.Items[i];
             var truth = PanopticIdMap.ReadRgbPng(item.PanopticPath);
-            var (prediction, semantic) = Predict(model, post, transform, sample, device,
+            var (prediction, semantic) = Predict(model, post, transform, cfg.Test, sample, device,
                 observer is null ? null : (s, c, o) => observer.OnOutputs(i, truth, s, c, o));
             var (map, segments) = prediction.ToCocoFormat(dataset.Classes);
             observer?.OnPrediction(i, sample, truth, map, segments);

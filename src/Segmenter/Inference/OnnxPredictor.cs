@@ -23,7 +23,7 @@ public static class OnnxPredictor
                     throw new SegmenterException($"the ONNX model is {ort.Task} but the config's model.type is {cfg.Model.Type}", modelPath,
                         "pass the config the model was trained with");
                 var classes = Data.DatasetFactory.CreatePanoptic(cfg, train: false).Classes;
-                return PanopticPredictor.Run(new OnnxPanopticModel(ort).Predict, raw, classes, input, outDir, CPU, overlay);
+                return PanopticPredictor.Run(new OnnxPanopticModel(ort).Forward, raw, classes, input, outDir, CPU, overlay);
             }
         }
         using var model = new OnnxSegmentor(ort);

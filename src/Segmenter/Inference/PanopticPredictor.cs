@@ -9,7 +9,8 @@ using static TorchSharp.torch;
 namespace Segmenter.Inference;
 
 /// <summary>
-/// `segment predict` for panoptic models: each input image → Panoptic-DeepLab post-processing → COCO panoptic format,
+/// `segment predict` for panoptic models: each input image → whole/slide inference with optional TTA (cfg.test) →
+/// Panoptic-DeepLab post-processing → COCO panoptic format,
 /// i.e. out/panoptic/&lt;stem&gt;.png (id = R + 256 G + 256² B) and out/panoptic.json (images, annotations with
 /// segments_info, categories of the dataset the model was trained on). image_id is the file stem.
 /// </summary>
@@ -18,11 +19,12 @@ public static class PanopticPredictor
     public static int Run(PanopticDeepLab model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device, double? overlay = null)
     {
         model.eval();
-        return Run(model.Predict, cfg, classes, input, outDir, device, overlay);
+        return Run(model.Forward, cfg, classes, input, outDir, device, overlay);
     }
 
-    /// <summary>As above with any forward pass (ONNX Runtime: <see cref="OnnxPanopticModel.Predict"/> with cfg's mean 0 / std 1).</summary>
-    public static int Run(PanopticForward model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device,
+    /// <summary>As above with any forward over named outputs (ONNX Runtime: <see cref="OnnxPanopticModel.Forward"/> with cfg's mean 0 / std 1).
+    /// Inference follows cfg.test (whole/slide, scales/flip TTA) through the code `segment eval` runs.</summary>
+    public static int Run(NamedForward model, ExperimentConfig cfg, PanopticClassMap classes, string input, string outDir, Device device,
         double? overlay = null)
     {
         var inputs = Predictor.ListInputs(input);
@@ -39,7 +41,7 @@ public static class PanopticPredictor
             Logging.ProgressReporting.Report("predict", seen++, inputs.Count);
             if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
             var sample = new Sample(Path.GetFileNameWithoutExtension(path), image, new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, "");
-            var (prediction, _) = PanopticInference.Predict(model, post, transform, sample, device);
+            var (prediction, _) = PanopticInference.Predict(model, post, transform, cfg.Test, sample, device);
             var (map, segments) = prediction.ToCocoFormat(classes);
             var file = sample.Id + ".png";
             PanopticIdMap.WriteRgbPng(Path.Combine(pngDir, file), map);

@@ -25,7 +25,7 @@ namespace Segmenter.Inference;
 public sealed class SegmentationModel : IDisposable
 {
     private readonly Segmentor? _semantic;
-    private readonly PanopticForward? _panoptic;
+    private readonly NamedForward? _panoptic;
     private readonly IDisposable? _panopticOwner;
     private readonly PanopticClassMap? _classes;
     private readonly PanopticPostProcessor? _post;
@@ -34,7 +34,7 @@ public sealed class SegmentationModel : IDisposable
     private readonly SemaphoreSlim _gate;
     private bool _disposed;
 
-    private SegmentationModel(ExperimentConfig cfg, Segmentor? semantic, PanopticForward? panoptic, IDisposable? panopticOwner,
+    private SegmentationModel(ExperimentConfig cfg, Segmentor? semantic, NamedForward? panoptic, IDisposable? panopticOwner,
         PanopticClassMap? classes, Device device, int maxConcurrency)
     {
         Config = cfg;
@@ -77,7 +77,7 @@ public sealed class SegmentationModel : IDisposable
             // Categories (ids, names, thing/stuff) come from the config's validation json, as in `segment predict`.
             var classes = DatasetFactory.CreatePanoptic(cfg, train: false).Classes;
             var (panoptic, device) = ModelLoader.LoadPanoptic(cfg, weightsPath);
-            return new SegmentationModel(cfg, null, panoptic.Predict, panoptic, classes, device, maxConcurrency);
+            return new SegmentationModel(cfg, null, panoptic.Forward, panoptic, classes, device, maxConcurrency);
         }
         var (model, dev) = ModelLoader.Load(cfg, weightsPath, out var resolved); // class names from the checkpoint's meta where the config has none
         return new SegmentationModel(resolved, model, null, null, null, dev, maxConcurrency);
@@ -105,7 +105,7 @@ public sealed class SegmentationModel : IDisposable
                     "pass the config the model was trained with");
             }
             var classes = DatasetFactory.CreatePanoptic(cfg, train: false).Classes;
-            return new SegmentationModel(raw, null, new OnnxPanopticModel(ort).Predict, ort, classes, CPU, options.MaxConcurrency);
+            return new SegmentationModel(raw, null, new OnnxPanopticModel(ort).Forward, ort, classes, CPU, options.MaxConcurrency);
         }
         var model = new OnnxSegmentor(ort);
         if (model.NumClasses != cfg.Model.NumClasses)
@@ -148,7 +148,7 @@ public sealed class SegmentationModel : IDisposable
             using var noGrad = no_grad();
             if (_panoptic is not null)
             {
-                var (prediction, semantic) = PanopticInference.Predict(_panoptic, _post!, _transform, sample, _device);
+                var (prediction, semantic) = PanopticInference.Predict(_panoptic, _post!, _transform, Config.Test, sample, _device);
                 var (map, segments) = prediction.ToCocoFormat(_classes!);
                 var infos = segments.Select(s =>
                 {

@@ -79,6 +79,22 @@ public sealed class PanopticDeepLab : Segmentor
         return (sem, center, g.Mul(offset, scale));
     }
 
+    /// <summary>Names of <see cref="Forward"/>'s outputs, as the ONNX export names them (bowenc0221's output dict keys).</summary>
+    public const string SemanticOutput = "semantic", CenterOutput = "center", OffsetOutput = "offset";
+
+    /// <summary>Semantic logits, centre heatmap, offsets (pixels of the map, y then x): how inference merges each.</summary>
+    public static IReadOnlyList<OutputSpec> PanopticOutputSpecs { get; } =
+        [new(SemanticOutput, OutputKind.ClassLogits), new(CenterOutput, OutputKind.Map), new(OffsetOutput, OutputKind.Offset)];
+
+    public override IReadOnlyList<OutputSpec> OutputSpecs => PanopticOutputSpecs;
+
+    /// <summary><see cref="Predict"/>'s three outputs by name.</summary>
+    public override IReadOnlyDictionary<string, Tensor> Forward(Tensor images)
+    {
+        var (semantic, center, offset) = Predict(images);
+        return new Dictionary<string, Tensor> { [SemanticOutput] = semantic, [CenterOutput] = center, [OffsetOutput] = offset };
+    }
+
     /// <summary>Semantic logits only (for mIoU of the semantic branch).</summary>
     public override Tensor Logits(Tensor images)
     {

@@ -28,6 +28,20 @@ public abstract class Segmentor : nn.Module
     /// <summary>Class logits [N, C, H, W] at the input's resolution.</summary>
     public abstract Tensor Logits(Tensor images);
 
+    /// <summary>Name of the class logits in a semantic model's <see cref="Forward"/>.</summary>
+    public const string LogitsOutput = "logits";
+
+    /// <summary>The names of <see cref="Forward"/>'s outputs and how inference merges each (semantic models: "logits").</summary>
+    public virtual IReadOnlyList<OutputSpec> OutputSpecs => SemanticOutputSpecs;
+
+    public static IReadOnlyList<OutputSpec> SemanticOutputSpecs { get; } = [new(LogitsOutput, OutputKind.ClassLogits)];
+
+    /// <summary>
+    /// Every output the task needs at the input's resolution, by name (<see cref="OutputSpecs"/>): whole/slide inference
+    /// and test-time augmentation (SegmentationInference.Outputs) run on these, so they are written once for every task.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, Tensor> Forward(Tensor images) => new Dictionary<string, Tensor> { [LogitsOutput] = Logits(images) };
+
     public abstract int NumClasses { get; }
 
     /// <summary>The task the model's outputs serve; decides the targets its batches carry and how it is evaluated.</summary>
