@@ -19,7 +19,8 @@ public static class DataChecker
             throw new SegmenterException($"num_classes {numClasses} must be in 1..256", "model.num_classes", "set the number of classes");
         if (cfg.Type.ToLowerInvariant() is "coco_panoptic" or "cityscapes_panoptic")
             return PanopticDataChecker.Check(cfg, numClasses, train, numThreads);
-        readImage ??= ImageIO.ReadRgb;
+        var read = DataReadOptions.Of(cfg);
+        readImage ??= read.ReadRgb;
         var problems = new List<(int Order, DataProblem Problem)>();
         var listing = DatasetListing.List(cfg.Type, cfg.Root, (train ? cfg.Train : cfg.Val).Parts,
             e => problems.Add((-1, new DataProblem(null, e.Message))));
@@ -39,7 +40,7 @@ public static class DataChecker
             RgbImage? image = null; LabelMap? label = null;
             try { image = readImage(item.ImagePath); }
             catch (Exception e) { found.Add(new DataProblem(item.Id, $"unreadable image: {e.Message}")); }
-            try { label = item.ReadLabel(); }
+            try { label = item.ReadLabel(read); }
             catch (Exception e) { found.Add(new DataProblem(item.Id, $"unreadable label: {e.Message}")); }
             var counts = new long[256];
             bool ok = false;

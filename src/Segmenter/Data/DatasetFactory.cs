@@ -20,12 +20,13 @@ public static class DatasetFactory
         var parts = (train ? cfg.Train : cfg.Val).Parts;
         if (cfg.IgnoreIndex is < 0 or > 255)
             throw new SegmenterException($"ignore_index {cfg.IgnoreIndex} is outside 0..255", "data.ignore_index", "labels are 8-bit; use 255");
+        var read = DataReadOptions.Of(cfg); // the config's pixel limit and labelId policy travel with the dataset
         return cfg.Type.ToLowerInvariant() switch
         {
-            "voc" => new VocDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage),
-            "folder" => new FolderDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage),
-            "cityscapes" => new CityscapesDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, readImage),
-            "coco_panoptic" or "cityscapes_panoptic" => new PanopticDataset(cfg.Type.ToLowerInvariant(), cfg.Root, parts, cfg.IgnoreIndex, readImage),
+            "voc" => new VocDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, read, readImage),
+            "folder" => new FolderDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, read, readImage),
+            "cityscapes" => new CityscapesDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, read, readImage),
+            "coco_panoptic" or "cityscapes_panoptic" => new PanopticDataset(cfg.Type.ToLowerInvariant(), cfg.Root, parts, cfg.IgnoreIndex, readImage, read: read),
             _ => throw new SegmenterException($"unknown dataset type '{cfg.Type}'", "data.type", "use voc, folder, cityscapes, coco_panoptic or cityscapes_panoptic"),
         };
     }
