@@ -50,10 +50,7 @@ public static class CommonOptions
         var overrides = (cfgOptions ?? []).ToList();
         foreach (var (key, value) in flags)
             if (value is not null) overrides.Add($"{key}={value}");
-        var config = ConfigLoader.Load(path, overrides);
-        Segmenter.IO.ImageLimits.MaxPixels = config.Data.MaxImagePixels; // every image this run reads is checked against it
-        Segmenter.Data.CityscapesLabelPolicy.AllowUnknownLabelIds = config.Data.AllowUnknownLabelIds;
-        return config;
+        return ConfigLoader.Load(path, overrides);
     }
 
     /// <summary>Runs a verb body with logging set up and bad input reported as one line with exit code 2.</summary>

@@ -64,15 +64,16 @@ public static class DataBenchmark
         var steps = new TransformStepTimes();
         int samples = 0, width = 0, height = 0;
         // One untimed pass first: file cache, JIT, Skia's codecs.
-        foreach (var path in images.Take(2)) transform.Apply(Load(path), rng);
+        long maxPixels = cfg.Data.MaxImagePixels;
+        foreach (var path in images.Take(2)) transform.Apply(Load(path, maxPixels), rng);
         for (int r = 0; r < Math.Max(1, rounds); r++)
             foreach (var path in images)
             {
                 long t0 = Stopwatch.GetTimestamp();
-                var image = ImageIO.ReadRgb(path);
+                var image = ImageIO.ReadRgb(path, maxPixels);
                 long t1 = Stopwatch.GetTimestamp();
                 var labelPath = LabelPathOf(path);
-                var label = ImageIO.ReadLabel(labelPath);
+                var label = ImageIO.ReadLabel(labelPath, maxPixels);
                 long t2 = Stopwatch.GetTimestamp();
                 var sample = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image, label, path, labelPath), rng, steps);
                 long t3 = Stopwatch.GetTimestamp();
@@ -90,8 +91,8 @@ public static class DataBenchmark
     private static string LabelPathOf(string imagePath) =>
         Path.Combine(Path.GetDirectoryName(Path.GetDirectoryName(imagePath))!, "labels", Path.GetFileNameWithoutExtension(imagePath) + ".png");
 
-    private static Sample Load(string path) =>
-        new(Path.GetFileNameWithoutExtension(path), ImageIO.ReadRgb(path), ImageIO.ReadLabel(LabelPathOf(path)), path, LabelPathOf(path));
+    private static Sample Load(string path, long maxPixels) =>
+        new(Path.GetFileNameWithoutExtension(path), ImageIO.ReadRgb(path, maxPixels), ImageIO.ReadLabel(LabelPathOf(path), maxPixels), path, LabelPathOf(path));
 
     public static string Format(DataBenchResult r)
     {

@@ -99,7 +99,7 @@ public static class PredictBenchmark
         var all = new List<Tensor>();
         for (int i = 0; i < n * batch; i++)
         {
-            var image = IO.ImageIO.ReadRgb(files[i % files.Count]);
+            var image = IO.ImageIO.ReadRgb(files[i % files.Count], cfg.Data.MaxImagePixels);
             var x = tensor(image.Data, [1, image.Height, image.Width, 3]).permute(0, 3, 1, 2).to(ScalarType.Float32);
             x = nn.functional.interpolate(x, [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
             all.Add((x - mean) / std);

@@ -33,11 +33,24 @@ public sealed class Checkpoint : IDisposable
     /// <summary>Colours a .pth records in its meta (<c>meta.PALETTE</c>, <c>meta.dataset_meta.palette</c>), one per class; null = none.</summary>
     public IReadOnlyList<(byte R, byte G, byte B)>? Palette { get; init; }
 
-    /// <summary>A short signature of what determines the state-dict layout, e.g. "encoder_decoder/resnet50/deeplabv3plus+fcn/num_classes=21".</summary>
-    public static string ArchitectureOf(ModelConfig m) =>
-        $"{m.Type}/{m.Backbone.Type}{m.Backbone.Depth}{(m.Backbone.DeepStem ? "-deepstem" : "")}" +
-        $"{(m.Backbone.Attention.Type != "none" ? $"-{m.Backbone.Attention.Type}-{m.Backbone.Attention.Layout}" : "")}" +
-        $"/{m.DecodeHead.Type}{(m.AuxHead is { } aux ? "+" + aux.Type : "")}/num_classes={m.NumClasses}";
+    /// <summary>
+    /// A short signature of what determines the state-dict layout: model type / backbone / heads / classes, e.g.
+    /// "encoder_decoder/resnet50/deeplabv3plus+fcn/num_classes=21" or, for a panoptic model (whose heads are its two
+    /// decoders; decode_head and aux_head are not read), "panoptic_deeplab/resnet50/semantic256+instance128-aspp/num_classes=19".
+    /// The task comes from the model registry (<see cref="ModelFactory.TaskOf"/>), so a new model type needs no change here.
+    /// </summary>
+    public static string ArchitectureOf(ModelConfig m)
+    {
+        string backbone = $"{m.Backbone.Type}{m.Backbone.Depth}{(m.Backbone.DeepStem ? "-deepstem" : "")}" +
+            $"{(m.Backbone.Attention.Type != "none" ? $"-{m.Backbone.Attention.Type}-{m.Backbone.Attention.Layout}" : "")}";
+        string heads = ModelFactory.TaskOf(m) switch
+        {
+            Models.Segmentors.SegmentationTask.Panoptic =>
+                $"semantic{m.Panoptic.DecoderChannels}+instance{m.Panoptic.InstanceDecoderChannels}-{(m.Panoptic.UseAspp ? "aspp" : "1x1")}",
+            _ => $"{m.DecodeHead.Type}{(m.AuxHead is { } aux ? "+" + aux.Type : "")}",
+        };
+        return $"{m.Type}/{backbone}/{heads}/num_classes={m.NumClasses}";
+    }
 
     /// <summary>Snapshots (copies to the CPU) the model, optimizer and RNG state now.</summary>
     public static Checkpoint Capture(long iteration, nn.Module model, IOptimizer? optimizer, string configYaml = "",

@@ -9,7 +9,7 @@ using Segmenter.Training.Optim;
 namespace Segmenter.Checkpoints;
 
 /// <summary>
-/// The checkpoint side of a training loop, shared by <see cref="Trainer"/> and <see cref="PanopticTrainer"/>:
+/// The checkpoint side of the training loop (<see cref="Trainer"/>, for every task):
 /// resume (auto = latest iter_*.ckpt in the work dir, or a path) restoring model, optimizer, torch RNG, iteration and
 /// the best validation metric (extra JSON "best_{metric}"); iter_*.ckpt at intervals (keep_checkpoints newest); and
 /// best_{metric}.ckpt whenever validation improves (larger values, or smaller with <paramref name="greaterIsBetter"/> false,

@@ -15,8 +15,11 @@ public static class CityscapesConverter
 
     /// <param name="root">The cityscapes folder (holding gtFine/).</param>
     /// <param name="overwrite">Rewrite existing labelTrainIds files (otherwise they are kept and counted as skipped).</param>
-    public static Result Convert(string root, bool overwrite = true, Action<string>? onWrite = null)
+    /// <param name="read">Pixel limit and unknown-labelId policy the labelIds files are read with; null = the config defaults
+    /// (an id outside the official table stops the conversion, as createTrainIdLabelImgs does).</param>
+    public static Result Convert(string root, bool overwrite = true, Action<string>? onWrite = null, DataReadOptions? read = null)
     {
+        read ??= DataReadOptions.Default;
         var gtFine = Path.GetFullPath(Path.Combine(root, "gtFine"));
         if (!Directory.Exists(gtFine))
             throw new SegmenterException($"no gtFine folder in {Path.GetFullPath(root)}", "--root",
@@ -31,7 +34,8 @@ public static class CityscapesConverter
         {
             var dst = src[..^CityscapesListing.LabelIdsSuffix.Length] + CityscapesListing.TrainIdsSuffix;
             if (!overwrite && File.Exists(dst)) { skipped++; continue; }
-            ImageIO.WriteLabelPng(dst, CityscapesLabelPolicy.ToTrainIds(ImageIO.ReadLabel(src), src));
+            var labelIds = ImageIO.ReadLabel(src, read.MaxImagePixels);
+            ImageIO.WriteLabelPng(dst, CityscapesLabelPolicy.ToTrainIds(labelIds, src, read.AllowUnknownLabelIds));
             onWrite?.Invoke(dst);
             written++;
         }

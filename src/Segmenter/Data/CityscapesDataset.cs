@@ -9,12 +9,15 @@ namespace Segmenter.Data;
 /// </summary>
 public sealed class CityscapesDataset : FileListDataset
 {
-    public CityscapesDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses = 0, int ignoreIndex = 255)
-        : this(root, parts, numClasses, ignoreIndex, null) { }
+    /// <param name="read">The config's data.max_image_pixels and data.allow_unknown_label_ids; null = their defaults.</param>
+    public CityscapesDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses = 0, int ignoreIndex = 255, DataReadOptions? read = null)
+        : this(root, parts, numClasses, ignoreIndex, read, null) { }
 
     /// <summary>One official split ("train", "val", "test") under <paramref name="root"/>.</summary>
-    public CityscapesDataset(string root, string split, int numClasses = 0) : this(root, [new PartConfig { Split = split }], numClasses) { }
+    public CityscapesDataset(string root, string split, int numClasses = 0, DataReadOptions? read = null)
+        : this(root, [new PartConfig { Split = split }], numClasses, read: read) { }
 
-    internal CityscapesDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, Func<string, RgbImage>? readImage)
-        : base(new CityscapesFormat(), root, parts, numClasses, ignoreIndex, false, readImage) { }
+    internal CityscapesDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, DataReadOptions? read,
+        Func<string, RgbImage>? readImage)
+        : base(new CityscapesFormat(), root, parts, numClasses, ignoreIndex, false, read, readImage) { }
 }

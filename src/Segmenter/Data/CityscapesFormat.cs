@@ -15,7 +15,7 @@ public sealed class CityscapesFormat : FileListFormat
 
     /// <summary>A <see cref="CityscapesDataset"/>: trainId labels are read as they are, so reduce_zero_label does not apply.</summary>
     public override ISegmentationDataset Open(DataConfig cfg, IReadOnlyList<PartConfig> parts, int numClasses, Func<string, RgbImage>? readImage) =>
-        new CityscapesDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, readImage);
+        new CityscapesDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, DataReadOptions.Of(cfg), readImage);
 
     public override IReadOnlyList<string> ClassNames => Palettes.CityscapesClassNames;
 

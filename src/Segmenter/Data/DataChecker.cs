@@ -22,8 +22,10 @@ public static class DataChecker
 
     /// <summary>The check of a <see cref="FileListFormat"/>: its listing, then every image and label decoded.</summary>
     internal static DataCheckReport CheckFileList(FileListFormat format, DataConfig cfg, int numClasses, bool train, int numThreads,
-        Func<string, RgbImage> readImage)
+        Func<string, RgbImage>? readImage)
     {
+        var read = DataReadOptions.Of(cfg);
+        readImage ??= read.ReadRgb;
         var problems = new List<(int Order, DataProblem Problem)>();
         var listing = DatasetListing.List(format, cfg.Root, (train ? cfg.Train : cfg.Val).Parts,
             e => problems.Add((-1, new DataProblem(null, e.Message))));
@@ -43,7 +45,7 @@ public static class DataChecker
             RgbImage? image = null; LabelMap? label = null;
             try { image = readImage(item.ImagePath); }
             catch (Exception e) { found.Add(new DataProblem(item.Id, $"unreadable image: {e.Message}")); }
-            try { label = item.ReadLabel(); }
+            try { label = item.ReadLabel(read); }
             catch (Exception e) { found.Add(new DataProblem(item.Id, $"unreadable label: {e.Message}")); }
             var counts = new long[256];
             bool ok = false;

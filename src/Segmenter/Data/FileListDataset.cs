@@ -11,16 +11,19 @@ namespace Segmenter.Data;
 public class FileListDataset : ISegmentationDataset
 {
     private readonly Func<string, RgbImage> _readImage;
+    private readonly DataReadOptions _read;
 
-    /// <param name="readImage">The image decoder; null = <see cref="ImageIO.ReadRgb"/> (tests pass another).</param>
+    /// <param name="read">The config's pixel limit and labelId policy every image and label of this dataset is read with.</param>
+    /// <param name="readImage">An image decoder other than <see cref="DataReadOptions.ReadRgb"/> (tests).</param>
     public FileListDataset(FileListFormat format, string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex,
-        bool reduceZeroLabel, Func<string, RgbImage>? readImage)
+        bool reduceZeroLabel, DataReadOptions? read, Func<string, RgbImage>? readImage)
     {
         Root = Path.GetFullPath(root);
         NumClasses = numClasses;
         IgnoreIndex = ignoreIndex;
         ReduceZeroLabel = reduceZeroLabel;
-        _readImage = readImage ?? ImageIO.ReadRgb;
+        _read = read ?? DataReadOptions.Default;
+        _readImage = readImage ?? _read.ReadRgb;
         Items = DatasetListing.List(format, root, parts, e => throw e);
         if (Items.Count == 0)
             throw new SegmenterException("the dataset is empty", Root, "check the split files and image folders");
@@ -42,7 +45,7 @@ public class FileListDataset : ISegmentationDataset
     {
         var item = Items[index];
         var image = _readImage(item.ImagePath);
-        var label = item.ReadLabel();
+        var label = item.ReadLabel(_read);
         DataValidation.ValidateSameSize(image, label, item.ImagePath, item.LabelPath);
         if (ReduceZeroLabel) label = DataValidation.ReduceZeroLabel(label);
         if (NumClasses > 0) DataValidation.ValidateLabelValues(label, NumClasses, IgnoreIndex, item.LabelPath);

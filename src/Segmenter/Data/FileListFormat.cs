@@ -15,8 +15,8 @@ public abstract class FileListFormat : DatasetFormat
 
     /// <summary>A <see cref="FileListDataset"/> of the parts, applying data.reduce_zero_label.</summary>
     public override ISegmentationDataset Open(DataConfig cfg, IReadOnlyList<PartConfig> parts, int numClasses, Func<string, RgbImage>? readImage) =>
-        new FileListDataset(this, cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage);
+        new FileListDataset(this, cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, DataReadOptions.Of(cfg), readImage);
 
     public override DataCheckReport Check(DataConfig cfg, int numClasses, bool train, int numThreads, Func<string, RgbImage>? readImage) =>
-        DataChecker.CheckFileList(this, cfg, numClasses, train, numThreads, readImage ?? ImageIO.ReadRgb);
+        DataChecker.CheckFileList(this, cfg, numClasses, train, numThreads, readImage);
 }

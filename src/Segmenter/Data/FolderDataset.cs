@@ -9,13 +9,15 @@ namespace Segmenter.Data;
 /// </summary>
 public sealed class FolderDataset : FileListDataset
 {
-    public FolderDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses = 0, int ignoreIndex = 255, bool reduceZeroLabel = false)
-        : this(root, parts, numClasses, ignoreIndex, reduceZeroLabel, null) { }
+    /// <param name="read">The config's data.max_image_pixels and data.allow_unknown_label_ids; null = their defaults.</param>
+    public FolderDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses = 0, int ignoreIndex = 255, bool reduceZeroLabel = false,
+        DataReadOptions? read = null)
+        : this(root, parts, numClasses, ignoreIndex, reduceZeroLabel, read, null) { }
 
     /// <summary>One part, every image of root/images with its mask in root/masks.</summary>
     public FolderDataset(string root, int numClasses = 0) : this(root, [new PartConfig()], numClasses) { }
 
     internal FolderDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, bool reduceZeroLabel,
-        Func<string, RgbImage>? readImage)
-        : base(new FolderFormat(), root, parts, numClasses, ignoreIndex, reduceZeroLabel, readImage) { }
+        DataReadOptions? read, Func<string, RgbImage>? readImage)
+        : base(new FolderFormat(), root, parts, numClasses, ignoreIndex, reduceZeroLabel, read, readImage) { }
 }

@@ -15,5 +15,5 @@ public sealed class FolderFormat : FileListFormat
         Layout.ListPart(fullRoot, part, items, report);
 
     public override ISegmentationDataset Open(DataConfig cfg, IReadOnlyList<PartConfig> parts, int numClasses, Func<string, RgbImage>? readImage) =>
-        new FolderDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage);
+        new FolderDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, DataReadOptions.Of(cfg), readImage);
 }

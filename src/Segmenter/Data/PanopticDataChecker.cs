@@ -19,10 +19,12 @@ public static class PanopticDataChecker
     {
         var problems = new List<(int Order, DataProblem Problem)>();
         var parts = (train ? cfg.Train : cfg.Val).Parts;
+        var read = DataReadOptions.Of(cfg);
         PanopticDataset? ds = null;
         try
         {
-            ds = new PanopticDataset(format, cfg.Root, parts, cfg.IgnoreIndex, report: e => problems.Add((-1, new DataProblem(null, e.Message))));
+            ds = new PanopticDataset(format, cfg.Root, parts, cfg.IgnoreIndex, report: e => problems.Add((-1, new DataProblem(null, e.Message))),
+                read: read);
         }
         catch (SegmenterException e) { problems.Add((-1, new DataProblem(null, e.Message))); }
         int classes = ds?.Classes?.NumClasses ?? numClasses;
@@ -47,9 +49,9 @@ public static class PanopticDataChecker
             var found = new List<DataProblem>();
             RgbImage? image = null;
             PanopticIdMap? map = null;
-            try { image = ImageIO.ReadRgb(item.ImagePath); }
+            try { image = read.ReadRgb(item.ImagePath); }
             catch (Exception e) when (e is SegmenterException) { found.Add(new DataProblem(item.Id, $"unreadable image: {e.Message}")); }
-            try { map = PanopticIdMap.ReadRgbPng(item.PanopticPath); }
+            try { map = PanopticIdMap.ReadRgbPng(item.PanopticPath, read.MaxImagePixels); }
             catch (Exception e) when (e is SegmenterException) { found.Add(new DataProblem(item.Id, $"unreadable panoptic PNG: {e.Message}")); }
             var px = new long[classes];
             long ign = 0;

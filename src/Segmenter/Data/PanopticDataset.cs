@@ -22,19 +22,21 @@ public sealed class PanopticDataset : ISegmentationDataset
 
     /// <param name="format">A data.type registered in <see cref="DatasetRegistry"/> as a <see cref="PanopticFormat"/>.</param>
     public PanopticDataset(string format, string root, IReadOnlyList<PartConfig> parts, int ignoreIndex = 255, Func<string, RgbImage>? readImage = null,
-        Action<SegmenterException>? report = null)
-        : this(DatasetRegistry.GetPanoptic(format), root, parts, ignoreIndex, readImage, report) { }
+        Action<SegmenterException>? report = null, DataReadOptions? read = null)
+        : this(DatasetRegistry.GetPanoptic(format), root, parts, ignoreIndex, readImage, report, read) { }
 
     /// <param name="parts">Each part's split names the json (train2017 / val); img_dir and ann_dir override the photo and PNG folders.</param>
     /// <param name="report">null: the first problem of the json or a missing file throws; else every problem is reported and the item skipped (`segment data check`).</param>
+    /// <param name="read">The config's data.max_image_pixels every photo and panoptic PNG is checked against; null = the default.</param>
     public PanopticDataset(PanopticFormat format, string root, IReadOnlyList<PartConfig> parts, int ignoreIndex = 255, Func<string, RgbImage>? readImage = null,
-        Action<SegmenterException>? report = null)
+        Action<SegmenterException>? report = null, DataReadOptions? read = null)
     {
         _report = report;
+        ReadOptions = read ?? DataReadOptions.Default;
         Format = format;
         Root = Path.GetFullPath(root);
         IgnoreIndex = ignoreIndex;
-        _readImage = readImage ?? ImageIO.ReadRgb;
+        _readImage = readImage ?? ReadOptions.ReadRgb;
         if (!Directory.Exists(Root)) throw new SegmenterException("dataset root not found", Root, "set data.root to the dataset folder");
         if (parts.Count == 0) throw new SegmenterException("no parts listed", "data.train/val.parts", "list one part per split, e.g. split: val2017");
         foreach (var part in parts) AddPart(part);
@@ -42,6 +44,8 @@ public sealed class PanopticDataset : ISegmentationDataset
     }
 
     public PanopticFormat Format { get; }
+    /// <summary>The pixel limit this dataset's files are read with (its config's data.max_image_pixels).</summary>
+    public DataReadOptions ReadOptions { get; }
     public string Root { get; }
     public int IgnoreIndex { get; }
     /// <summary>Categories of the first part's json (all parts must agree), in class-index order.</summary>
@@ -58,7 +62,7 @@ public sealed class PanopticDataset : ISegmentationDataset
     {
         var item = _items[index];
         var image = _readImage(item.ImagePath);
-        var map = PanopticIdMap.ReadRgbPng(item.PanopticPath);
+        var map = PanopticIdMap.ReadRgbPng(item.PanopticPath, ReadOptions.MaxImagePixels);
         if (PanopticConsistency.CheckPng(map.Ids, item.Segments, item.Id, item.PanopticPath) is { } lie) throw lie;
         if (map.Width != image.Width || map.Height != image.Height)
             throw new SegmenterException($"panoptic PNG is {map.Width}x{map.Height} but the image {item.ImagePath} is {image.Width}x{image.Height}",

@@ -26,7 +26,7 @@ public abstract class PanopticFormat : DatasetFormat
 
     /// <summary>The semantic view of the ground truth (class index per pixel), so semantic models and mIoU work on it too.</summary>
     public override ISegmentationDataset Open(DataConfig cfg, IReadOnlyList<PartConfig> parts, int numClasses, Func<string, RgbImage>? readImage) =>
-        new PanopticDataset(this, cfg.Root, parts, cfg.IgnoreIndex, readImage);
+        new PanopticDataset(this, cfg.Root, parts, cfg.IgnoreIndex, readImage, read: DataReadOptions.Of(cfg));
 
     public override DataCheckReport Check(DataConfig cfg, int numClasses, bool train, int numThreads, Func<string, RgbImage>? readImage) =>
         PanopticDataChecker.Check(this, cfg, numClasses, train, numThreads);

@@ -9,11 +9,13 @@ namespace Segmenter.Data;
 /// </summary>
 public sealed class VocDataset : FileListDataset
 {
-    public VocDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses = 0, int ignoreIndex = 255, bool reduceZeroLabel = false)
-        : this(root, parts, numClasses, ignoreIndex, reduceZeroLabel, null) { }
+    /// <param name="read">The config's data.max_image_pixels and data.allow_unknown_label_ids; null = their defaults.</param>
+    public VocDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses = 0, int ignoreIndex = 255, bool reduceZeroLabel = false,
+        DataReadOptions? read = null)
+        : this(root, parts, numClasses, ignoreIndex, reduceZeroLabel, read, null) { }
 
     /// <summary>With an image decoder other than <see cref="ImageIO.ReadRgb"/> (tests).</summary>
     internal VocDataset(string root, IReadOnlyList<PartConfig> parts, int numClasses, int ignoreIndex, bool reduceZeroLabel,
-        Func<string, RgbImage>? readImage)
-        : base(new VocFormat(), root, parts, numClasses, ignoreIndex, reduceZeroLabel, readImage) { }
+        DataReadOptions? read, Func<string, RgbImage>? readImage)
+        : base(new VocFormat(), root, parts, numClasses, ignoreIndex, reduceZeroLabel, read, readImage) { }
 }

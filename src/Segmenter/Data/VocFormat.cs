@@ -16,7 +16,7 @@ public sealed class VocFormat : FileListFormat
         Layout.ListPart(fullRoot, part, items, report);
 
     public override ISegmentationDataset Open(DataConfig cfg, IReadOnlyList<PartConfig> parts, int numClasses, Func<string, RgbImage>? readImage) =>
-        new VocDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, readImage);
+        new VocDataset(cfg.Root, parts, numClasses, cfg.IgnoreIndex, cfg.ReduceZeroLabel, DataReadOptions.Of(cfg), readImage);
 
     public override IReadOnlyList<string> ClassNames => Palettes.VocClassNames;
 

@@ -5,10 +5,11 @@ namespace Segmenter.Evaluation;
 /// <summary>A panoptic segment-id map (H x W), decoded from a COCO panoptic RGB PNG as id = R + 256·G + 256²·B; 0 is VOID.</summary>
 public sealed record PanopticIdMap(int Width, int Height, int[] Ids)
 {
-    /// <summary>Reads an 8-bit RGB (or RGBA, alpha ignored) PNG as segment ids, like panopticapi's rgb2id.</summary>
-    public static PanopticIdMap ReadRgbPng(string path)
+    /// <summary>Reads an 8-bit RGB (or RGBA, alpha ignored) PNG as segment ids, like panopticapi's rgb2id; its declared
+    /// size is checked against <paramref name="maxPixels"/> (data.max_image_pixels) first.</summary>
+    public static PanopticIdMap ReadRgbPng(string path, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
-        var png = PngCodec.Decode(path);
+        var png = PngCodec.Decode(path, maxPixels);
         if (png.Channels < 3 || png.Color == PngCodec.ColorType.Palette)
             throw new SegmenterException($"panoptic PNG is a {png.Color} image; an RGB image with id = R + 256*G + 256^2*B is expected", path,
                 "write panoptic id maps as RGB PNGs (COCO panoptic format)");

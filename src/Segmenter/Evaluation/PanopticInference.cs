@@ -110,7 +110,7 @@ public static class PanopticInference
         {
             var sample = dataset.Load(i);
             var item = dataset.Items[i];
-            var truth = PanopticIdMap.ReadRgbPng(item.PanopticPath);
+            var truth = PanopticIdMap.ReadRgbPng(item.PanopticPath, dataset.ReadOptions.MaxImagePixels);
             var (prediction, semantic) = Predict(model, post, transform, cfg.Test, sample, device,
                 observer is null ? null : (s, c, o) => observer.OnOutputs(i, truth, s, c, o));
             var (map, segments) = prediction.ToCocoFormat(dataset.Classes);

@@ -6,8 +6,9 @@ namespace Segmenter.IO;
 /// </summary>
 public interface IImageCodec
 {
-    /// <summary>Decodes an encoded photo to 8-bit RGB; <paramref name="source"/> names the file in errors.</summary>
-    RgbImage Decode(byte[] bytes, string source);
+    /// <summary>Decodes an encoded photo to 8-bit RGB; <paramref name="source"/> names the file in errors. A declared size
+    /// above twice <paramref name="maxPixels"/> (data.max_image_pixels) is refused before pixels are allocated (<see cref="ImageLimits"/>).</summary>
+    RgbImage Decode(byte[] bytes, string source, long maxPixels = ImageLimits.DefaultMaxPixels);
 
     /// <summary>Encodes RGB as a baseline JPEG (quality 1..100).</summary>
     byte[] EncodeJpeg(RgbImage image, int quality);

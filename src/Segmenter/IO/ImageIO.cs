@@ -2,7 +2,9 @@ namespace Segmenter.IO;
 
 /// <summary>
 /// The one place images are read and written. Photos (JPEG/PNG) decode to RGB; label PNGs decode to class
-/// INDICES (palette index for "P" mode, value for "L" mode), never to colours.
+/// INDICES (palette index for "P" mode, value for "L" mode), never to colours. Every reader takes the decompression-bomb
+/// limit (data.max_image_pixels, see <see cref="ImageLimits"/>) as an argument: callers that run a config pass its value,
+/// tools without one read with Pillow's default.
 /// </summary>
 public static class ImageIO
 {
@@ -11,7 +13,7 @@ public static class ImageIO
     public static IImageCodec Codec { get; } = new SkiaImageCodec();
 
     /// <summary>Decodes a JPEG or PNG photo to 8-bit RGB. Missing, empty, corrupt or truncated files raise a SegmenterException naming the file.</summary>
-    public static RgbImage ReadRgb(string path)
+    public static RgbImage ReadRgb(string path, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         if (!File.Exists(path)) throw new SegmenterException("image file not found", path, "check the dataset root, img_dir and split file");
         byte[] bytes;
@@ -20,20 +22,20 @@ public static class ImageIO
         {
             throw new SegmenterException($"cannot read image: {e.Message}", path, "check file permissions", e);
         }
-        return DecodeRgb(bytes, path);
+        return DecodeRgb(bytes, path, maxPixels);
     }
 
     /// <summary>
     /// Decodes photo bytes to RGB. PNG goes through <see cref="PngCodec"/> (exact samples, no gamma or colour
     /// management; 16-bit samples keep their high byte, alpha is dropped); everything else through <see cref="Codec"/>.
     /// </summary>
-    public static RgbImage DecodeRgb(byte[] bytes, string source)
+    public static RgbImage DecodeRgb(byte[] bytes, string source, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         if (bytes.Length == 0) throw new SegmenterException("empty image file (0 bytes)", source, "re-create or re-download the file");
-        if (PngCodec.HasSignature(bytes)) return PngToRgb(PngCodec.Decode(bytes, source), source);
+        if (PngCodec.HasSignature(bytes)) return PngToRgb(PngCodec.Decode(bytes, source, maxPixels), source);
         // Decoded by content, never by extension (a BMP or PNG named .jpg is read as what it is); the codec names a
         // .jpg that is no known format a corrupt JPEG.
-        return Codec.Decode(bytes, source);
+        return Codec.Decode(bytes, source, maxPixels);
     }
 
     /// <summary>Writes an RGB image as a JPEG (atomically). Quality 1..100; mmseg/PIL default is 75, VOC photos are ~90-95.</summary>
@@ -79,9 +81,9 @@ public static class ImageIO
         AtomicFile.WriteAllBytes(path, PngCodec.Encode(image.Width, image.Height, 3, image.Data));
 
     /// <summary>Reads a label PNG as class indices. RGB(A) colour masks are rejected with a fix, since their colours are not ids.</summary>
-    public static LabelMap ReadLabel(string path)
+    public static LabelMap ReadLabel(string path, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
-        var png = PngCodec.Decode(path);
+        var png = PngCodec.Decode(path, maxPixels);
         if (png.Color is PngCodec.ColorType.Rgb or PngCodec.ColorType.Rgba or PngCodec.ColorType.GrayAlpha)
             throw new SegmenterException(
                 $"label is a colour ({png.Color}) image; class indices are expected", path,
@@ -95,9 +97,9 @@ public static class ImageIO
     }
 
     /// <summary>Reads a single-channel 8- or 16-bit PNG (e.g. Cityscapes instanceIds) as integer ids.</summary>
-    public static (int Width, int Height, int[] Ids) ReadIdMap(string path)
+    public static (int Width, int Height, int[] Ids) ReadIdMap(string path, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
-        var png = PngCodec.Decode(path);
+        var png = PngCodec.Decode(path, maxPixels);
         if (png.Channels != 1)
             throw new SegmenterException($"id map has {png.Channels} channels; one is expected", path, "pass the single-channel id PNG");
         return (png.Width, png.Height, png.Samples);

@@ -18,7 +18,8 @@ public static class PngCodec
 
     private static readonly byte[] Signature = [137, 80, 78, 71, 13, 10, 26, 10];
 
-    public static Decoded Decode(string path)
+    /// <summary>Reads and decodes a PNG file; its declared size is checked against <paramref name="maxPixels"/> (data.max_image_pixels) first.</summary>
+    public static Decoded Decode(string path, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         if (!File.Exists(path)) throw new SegmenterException("file not found", path, "check the dataset root and split file");
         byte[] bytes;
@@ -27,13 +28,14 @@ public static class PngCodec
         {
             throw new SegmenterException($"cannot read: {e.Message}", path, "check file permissions", e);
         }
-        return Decode(bytes, path);
+        return Decode(bytes, path, maxPixels);
     }
 
     /// <summary>True when the bytes start with the 8-byte PNG signature.</summary>
     public static bool HasSignature(ReadOnlySpan<byte> bytes) => bytes.Length >= 8 && bytes[..8].SequenceEqual(Signature);
 
-    public static Decoded Decode(byte[] png, string source)
+    /// <summary>Decodes PNG bytes; <paramref name="source"/> names them in errors, <paramref name="maxPixels"/> is data.max_image_pixels.</summary>
+    public static Decoded Decode(byte[] png, string source, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         if (png.Length == 0) throw new SegmenterException("empty file (0 bytes)", source, "re-create or re-download the file");
         if (!HasSignature(png))
@@ -61,7 +63,7 @@ public static class PngCodec
                     interlace = data[12];
                     sawHeader = true;
                     // Decompression-bomb guard on the declared size, before any pixel buffer exists (ImageLimits).
-                    ImageLimits.Check((uint)width, (uint)height, "PNG", source);
+                    ImageLimits.Check((uint)width, (uint)height, "PNG", source, maxPixels);
                     break;
                 case "PLTE": palette = data.ToArray(); break;
                 case "IDAT": idat.Write(data); break;

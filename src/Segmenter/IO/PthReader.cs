@@ -107,7 +107,8 @@ public static class PthReader
     /// <see cref="LoadStateDict(string)"/>, handing the whole unpickled object to <paramref name="inspect"/> first (e.g.
     /// to read a checkpoint's <c>meta</c>), while every tensor in it is still alive; tensors outside the state dict are
     /// disposed afterwards. A placeholder of a <see cref="DataOnlyGlobals"/> global (e.g. a numpy array) where the state
-    /// dict has a tensor is refused, naming the key; other non-tensor entries are skipped, as before.
+    /// dict has a tensor is refused, naming the key; other non-tensor entries (e.g. a version number) are skipped, as
+    /// <see cref="LoadStateDict(string)"/> skips them.
     /// </summary>
     internal static Dictionary<string, Tensor> LoadStateDict(string path, Action<object?>? inspect)
     {

@@ -12,10 +12,10 @@ namespace Segmenter.IO;
 /// </summary>
 public sealed class SkiaImageCodec : IImageCodec
 {
-    public RgbImage Decode(byte[] bytes, string source)
+    public RgbImage Decode(byte[] bytes, string source, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         // A JPEG without its end-of-image marker goes to Skia, which names how it is truncated.
-        if (TurboJpeg.Enabled && IsJpeg(bytes) && HasEndOfImage(bytes) && TurboJpeg.TryDecode(bytes, source) is { } image)
+        if (TurboJpeg.Enabled && IsJpeg(bytes) && HasEndOfImage(bytes) && TurboJpeg.TryDecode(bytes, source, maxPixels) is { } image)
         {
             if (!MayHaveOrientation(bytes)) return image;
             // Skia reads the orientation from the EXIF APP1 segment (SKCodec.Create parses headers only).
@@ -23,11 +23,11 @@ public sealed class SkiaImageCodec : IImageCodec
             using var codec = SKCodec.Create(stream);
             if (codec is not null) return ExifOrientation.Apply(image, (int)codec.EncodedOrigin);
         }
-        return DecodeWithSkia(bytes, source);
+        return DecodeWithSkia(bytes, source, maxPixels);
     }
 
     /// <summary>The Skia decode (every format Skia reads; JPEGs when libjpeg-turbo is off or fails).</summary>
-    internal static RgbImage DecodeWithSkia(byte[] bytes, string source)
+    internal static RgbImage DecodeWithSkia(byte[] bytes, string source, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         bool isJpeg = IsJpeg(bytes);
         string kind = isJpeg ? "JPEG" : "image";
@@ -53,7 +53,7 @@ public sealed class SkiaImageCodec : IImageCodec
         int w = info.Width, h = info.Height;
         if (!isJpeg) kind = codec.EncodedFormat.ToString().ToUpperInvariant();
         // Skia has only parsed the header so far: check the declared size before allocating (decompression bombs).
-        ImageLimits.Check(w, h, kind, source);
+        ImageLimits.Check(w, h, kind, source, maxPixels);
         var dst = new SKImageInfo(w, h, SKColorType.Rgba8888, SKAlphaType.Unpremul); // ColorSpace null: no colour transform
         var rgba = new byte[ImageLimits.BufferLength(w, h, 4, kind, source)];
         SKCodecResult result;

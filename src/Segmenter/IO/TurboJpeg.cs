@@ -85,10 +85,10 @@ public static unsafe class TurboJpeg
     /// <summary>
     /// Decodes a JPEG to RGB, or returns null (and leaves the file to Skia, which reports errors with the usual
     /// messages) when TurboJPEG is off, cannot parse or decode it without a warning, or it is CMYK/YCCK. The declared
-    /// size is checked (<see cref="ImageLimits.Check"/>) before the pixel buffer is allocated. EXIF orientation is NOT
+    /// size is checked against <paramref name="maxPixels"/> (<see cref="ImageLimits.Check"/>) before the pixel buffer is allocated. EXIF orientation is NOT
     /// applied here.
     /// </summary>
-    internal static RgbImage? TryDecode(byte[] bytes, string source)
+    internal static RgbImage? TryDecode(byte[] bytes, string source, long maxPixels = ImageLimits.DefaultMaxPixels)
     {
         if (!Enabled || bytes.Length == 0) return null;
         var handle = _handle;
@@ -104,7 +104,7 @@ public static unsafe class TurboJpeg
             int w, ht, subsampling, colorspace;
             if (DecompressHeader3(h, src, size, &w, &ht, &subsampling, &colorspace) != 0) return Fail(h);
             if (colorspace is ColorspaceCmyk or ColorspaceYcck) { LastError = "CMYK/YCCK JPEG"; return null; }
-            ImageLimits.Check(w, ht, "JPEG", source);
+            ImageLimits.Check(w, ht, "JPEG", source, maxPixels);
             var rgb = new byte[ImageLimits.BufferLength(w, ht, 3, "JPEG", source)];
             fixed (byte* dst = rgb)
                 if (Decompress2(h, src, size, dst, w, w * 3, ht, PixelFormatRgb, Flags) != 0) return Fail(h);

@@ -5,7 +5,8 @@ namespace Segmenter.Inference;
 /// <summary>
 /// `segment predict` on a folder: one unreadable photo (corrupt, truncated, a bomb) must not stop the others. Each
 /// failure is logged when met and the run goes on; at the end the failures are listed and the verb exits 2 (bad
-/// input), with every readable image's prediction already written. A single-file input fails at once, as before.
+/// input), with every readable image's prediction already written. A single-file input fails at once: there is
+/// nothing else to predict, so its error is the verb's error.
 /// </summary>
 public sealed class InputFailures(int total, string input)
 {

@@ -39,7 +39,7 @@ public static class PanopticPredictor
         foreach (var path in inputs)
         {
             Logging.ProgressReporting.Report("predict", seen++, inputs.Count);
-            if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
+            if (failures.Try(path, p => ImageIO.ReadRgb(p, cfg.Data.MaxImagePixels)) is not { } image) continue; // listed at the end; the others go on
             var sample = new Sample(Path.GetFileNameWithoutExtension(path), image, new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, "");
             var (prediction, _) = PanopticInference.Predict(model, post, transform, cfg.Test, sample, device);
             var (map, segments) = prediction.ToCocoFormat(classes);

@@ -64,7 +64,7 @@ public static class Predictor
         {
             Logging.ProgressReporting.Report("predict", seen++, inputs.Count);
             using var scope = NewDisposeScope();
-            if (failures.Try(path, ImageIO.ReadRgb) is not { } image) continue; // listed at the end; the others go on
+            if (failures.Try(path, p => ImageIO.ReadRgb(p, cfg.Data.MaxImagePixels)) is not { } image) continue; // listed at the end; the others go on
             var item = transform.Apply(new Sample(Path.GetFileNameWithoutExtension(path), image,
                 new LabelMap(image.Width, image.Height, new byte[image.Width * image.Height]), path, ""));
             var tensorImage = tensor(item.Image, new long[] { 1, 3, item.Height, item.Width }).to(device);

@@ -117,11 +117,13 @@ public sealed class SegmentationModel : IDisposable
         return new SegmentationModel(raw, model, null, null, null, CPU, options.MaxConcurrency);
     }
 
-    /// <summary>Predicts an image file (JPEG, PNG, BMP, WebP).</summary>
-    public SegmentationResult Predict(string imagePath) => Predict(ImageIO.ReadRgb(imagePath), imagePath);
+    /// <summary>Predicts an image file (JPEG, PNG, BMP, WebP); a file declaring more than twice the config's
+    /// data.max_image_pixels is refused before decoding (a SegmenterException naming the file).</summary>
+    public SegmentationResult Predict(string imagePath) => Predict(ImageIO.ReadRgb(imagePath, Config.Data.MaxImagePixels), imagePath);
 
-    /// <summary>Predicts an encoded image (the bytes of a JPEG, PNG, BMP or WebP file).</summary>
-    public SegmentationResult Predict(byte[] encodedImage) => Predict(ImageIO.DecodeRgb(encodedImage, "image bytes"), "image bytes");
+    /// <summary>Predicts an encoded image (the bytes of a JPEG, PNG, BMP or WebP file), with the same pixel limit.</summary>
+    public SegmentationResult Predict(byte[] encodedImage) =>
+        Predict(ImageIO.DecodeRgb(encodedImage, "image bytes", Config.Data.MaxImagePixels), "image bytes");
 
     /// <summary>Predicts decoded RGB pixels.</summary>
     public SegmentationResult Predict(RgbImage image) => Predict(image, "image");

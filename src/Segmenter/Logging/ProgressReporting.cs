@@ -3,7 +3,7 @@ namespace Segmenter.Logging;
 /// <summary>Receives the progress of a long library loop (eval, predict, data check, synth, report): <paramref name="current"/>
 /// of <paramref name="total"/> items of the task named <paramref name="label"/>. Called from the loop's thread (DataChecker: from
 /// worker threads, counts increasing); implementations must be cheap and thread-safe. The CLI draws a bar with ETA from it on an
-/// interactive terminal (src/Segmenter.Cli/Progress); the default does nothing, so the library behaves as before.</summary>
+/// interactive terminal (src/Segmenter.Cli/Progress); the default does nothing, so a library caller sees no output it did not ask for.</summary>
 public interface IProgressReporter
 {
     void Report(string label, long current, long total);

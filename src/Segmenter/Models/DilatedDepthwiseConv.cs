@@ -16,17 +16,21 @@ namespace Segmenter.Models;
 /// about 5 % of a DeepLabV3+ R50 train step at 256² for some 0.1 % of its multiply-adds. A depthwise tap is a scaled
 /// shift of one H×W plane, which stays in L1 here: each plane is read once and written once per pass.
 /// </para>
-/// Set SEGMENTER_DEPTHWISE=libtorch to use LibTorch's convolution instead (for comparisons).
+/// Whether a module uses it is that module's own value, fixed when it is built (<see cref="Heads.ConvModule"/>'s
+/// ownDepthwiseKernel argument, default <see cref="EnabledByEnvironment"/>): set SEGMENTER_DEPTHWISE=libtorch to build
+/// every model with LibTorch's convolution instead (for comparisons).
 /// </summary>
 public static class DilatedDepthwiseConv
 {
-    /// <summary>Whether eligible convolutions use this kernel (default yes; SEGMENTER_DEPTHWISE=libtorch turns it off).</summary>
-    public static bool Enabled { get; set; } =
+    /// <summary>The kernel choice of modules built without an explicit one: yes, unless SEGMENTER_DEPTHWISE=libtorch.
+    /// Read from the environment once, at start-up; nothing writes it, so models built in one process agree.</summary>
+    public static bool EnabledByEnvironment { get; } =
         !string.Equals(Environment.GetEnvironmentVariable("SEGMENTER_DEPTHWISE"), "libtorch", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>True when <see cref="Apply"/> computes this convolution with our kernel.</summary>
+    /// <summary>True when <see cref="Apply"/> can compute this convolution (dilated, depthwise, stride 1, no bias, float32 on
+    /// the CPU); a module that chose our kernel then calls <see cref="Apply"/>, otherwise LibTorch's conv2d.</summary>
     public static bool Handles(Tensor x, Tensor weight, long stride, long dilation, long groups, bool hasBias) =>
-        Enabled && dilation > 1 && stride == 1 && !hasBias && x.dim() == 4 && groups == x.shape[1] && weight.shape[0] == groups
+        dilation > 1 && stride == 1 && !hasBias && x.dim() == 4 && groups == x.shape[1] && weight.shape[0] == groups
         && weight.dim() == 4 && weight.shape[1] == 1 && x.device_type == DeviceType.CPU && x.dtype == ScalarType.Float32
         && weight.dtype == ScalarType.Float32;
 

@@ -56,7 +56,8 @@ public static class Trainer
         var devices = DeviceSelector.ParseList(t.Device, t.Replicas);
         var device = devices[0];
         torch.manual_seed(t.Seed);
-        // Under mpirun/srun: this process is one rank (Distributed/DistributedRun); null = a single process as before.
+        // Under mpirun/srun: this process is one rank (Distributed/DistributedRun); null = a single process, which trains
+        // on its own devices (in-process replicas when train.device or train.replicas asks for several).
         using var dist = DistributedRun.Start(cfg);
         if (dist?.Group is NcclCollective nccl) device = nccl.Device; // one GPU per rank: cuda:LOCAL_RANK
         bool root = dist?.IsRoot ?? true;

@@ -23,17 +23,14 @@ public class LyingDatasetTests
         data[0] = 7; data[5] = 99; data[6] = 26;
         ImageIO.WriteLabelPng(path, new LabelMap(6, 4, data));
         var item = new DatasetItem("x", path.Replace("_gtFine_labelIds", "_leftImg8bit"), path, LabelEncoding.CityscapesLabelIds);
-        var e = Assert.Throws<SegmenterException>(() => item.ReadLabel());
+        var e = Assert.Throws<SegmenterException>(() => item.ReadLabel(DataReadOptions.Default));
         Assert.Contains(path, e.Message);
         Assert.Contains("labelId 99", e.Message);
         Assert.Contains("data.allow_unknown_label_ids", e.Message);
-        using (CityscapesLabelPolicy.Scope(allowUnknown: true))
-        {
-            var label = item.ReadLabel();
-            Assert.Equal(255, label.Data[5]);
-            Assert.Equal(0, label.Data[0]);   // road
-            Assert.Equal(13, label.Data[6]);  // car
-        }
+        var label = item.ReadLabel(DataReadOptions.Default with { AllowUnknownLabelIds = true });
+        Assert.Equal(255, label.Data[5]);
+        Assert.Equal(0, label.Data[0]);   // road
+        Assert.Equal(13, label.Data[6]);  // car
     }
 
     private static string CocoCopy(Action<JsonObject> lie)

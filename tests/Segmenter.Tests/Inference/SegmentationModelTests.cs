@@ -150,4 +150,51 @@ public class SegmentationModelTests
         var e = Assert.Throws<SegmenterException>(() => model.Predict(bad));
         Assert.Contains("[H, W, 3]", e.Message);
     }
+
+    /// <summary>A config file that inherits the smoke config and sets data.max_image_pixels (the key, in the file).</summary>
+    private static string ConfigWithPixelLimit(long maxImagePixels)
+    {
+        var path = Path.Combine(TestPaths.NewTempDir("api_limit"), $"limit_{maxImagePixels}.yaml");
+        File.WriteAllText(path, $"_base_: {SynthData.SmokeConfig}\ndata:\n  root: {SynthData.VocRoot}\n  max_image_pixels: {maxImagePixels}\n");
+        return path;
+    }
+
+    [Fact]
+    public void ConfigPixelLimitRefusesALargeImageWithoutTheCli()
+    {
+        // The embedding API reads data.max_image_pixels from its config: no CLI verb runs, nothing process-wide is set.
+        var configPath = ConfigWithPixelLimit(100); // refused above 200 pixels
+        var weights = SaveRandomWeights(ConfigLoader.Load(configPath), "voc.safetensors");
+        var image = VocImages(1)[0];
+        using var model = SegmentationModel.Load(configPath, weights);
+        Assert.Equal(100, model.Config.Data.MaxImagePixels);
+
+        var e = Assert.Throws<SegmenterException>(() => model.Predict(image));
+        Assert.Contains(image, e.Message);
+        Assert.Contains("data.max_image_pixels", e.Message);
+        Assert.Contains("decompression bomb", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+        var fromBytes = Assert.Throws<SegmenterException>(() => model.Predict(File.ReadAllBytes(image)));
+        Assert.Contains("data.max_image_pixels", fromBytes.Message);
+    }
+
+    [Fact]
+    public void TwoModelsInOneProcessEachKeepTheirConfigsPixelLimit()
+    {
+        var strictPath = ConfigWithPixelLimit(100);
+        var weights = SaveRandomWeights(ConfigLoader.Load(strictPath), "voc.safetensors");
+        var image = VocImages(1)[0];
+        using var strict = SegmentationModel.Load(strictPath, weights);
+        using var lenient = SegmentationModel.Load(ConfigWithPixelLimit(ImageLimits.DefaultMaxPixels), weights);
+        // Loading the lenient model after the strict one changes nothing for the strict one, and the other way round;
+        // interleaved from several threads, each call gets its own model's limit.
+        var outcomes = new bool[8];
+        System.Threading.Tasks.Parallel.For(0, outcomes.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 }, k =>
+        {
+            var model = k % 2 == 0 ? strict : lenient;
+            try { model.Predict(image); outcomes[k] = true; }
+            catch (SegmenterException e) when (e.Message.Contains("data.max_image_pixels")) { outcomes[k] = false; }
+        });
+        for (int k = 0; k < outcomes.Length; k++) Assert.Equal(k % 2 != 0, outcomes[k]);
+    }
 }

@@ -50,20 +50,20 @@ public class DilatedDepthwiseConvTests
     [Fact]
     public void ConvModuleGivesTheSameOutputWithEitherKernel()
     {
+        // The kernel is each module's own choice, made when it is built: no process state is switched, so tests
+        // running beside this one (bit-exact resume) keep the kernel they were built with.
         torch.manual_seed(3);
-        using var module = new ConvModule(6, 6, 3, padding: 4, dilation: 4, groups: 6);
+        using var module = new ConvModule(6, 6, 3, padding: 4, dilation: 4, groups: 6, ownDepthwiseKernel: false);
+        using var ownKernel = new ConvModule(6, 6, 3, padding: 4, dilation: 4, groups: 6, ownDepthwiseKernel: true);
+        ownKernel.load_state_dict(module.state_dict());
+        Assert.False(module.UsesOwnDepthwiseKernel);
+        Assert.True(ownKernel.UsesOwnDepthwiseKernel);
         module.eval();
+        ownKernel.eval();
         using var x = randn(2, 6, 13, 11);
-        bool saved = DilatedDepthwiseConv.Enabled;
-        try
-        {
-            DilatedDepthwiseConv.Enabled = false;
-            using var reference = module.forward(x);
-            DilatedDepthwiseConv.Enabled = true;
-            using var ours = module.forward(x);
-            Assert.True((reference - ours).abs().max().item<float>() < 1e-5f);
-        }
-        finally { DilatedDepthwiseConv.Enabled = saved; }
+        using var reference = module.forward(x);
+        using var ours = ownKernel.forward(x);
+        Assert.True((reference - ours).abs().max().item<float>() < 1e-5f);
     }
 
     private static Tensor[] Run(Tensor x0, Tensor w0, int padding, int dilation, bool ours)

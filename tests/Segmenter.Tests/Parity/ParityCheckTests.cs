@@ -9,7 +9,8 @@ public class ParityCheckTests
     public void WrongModuleTreeFailsOnStateDictKeys()
     {
         using var c = FixtureCase.Load(ParityFixtureFiles.Resolve("psa_p_eval.safetensors"));
-        var results = ParityCheck.Compare(c, _ => new PolarizedSelfAttentionSequential(64, 64));
+        // The sequential variant with the PSA_p case's own channel counts: only the module tree differs.
+        var results = ParityCheck.Compare(c, _ => Sequential(c));
         Assert.Contains(results, r => !r.Ok && r.Name == "param.conv_up.weight");
         Assert.Contains(results, r => !r.Ok && r.Name == "param.conv_up.0.weight");
     }
@@ -18,11 +19,16 @@ public class ParityCheckTests
     public void SameTreeDifferentComputationFailsOnOutput()
     {
         using var c = FixtureCase.Load(ParityFixtureFiles.Resolve("psa_s_eval.safetensors"));
-        var results = ParityCheck.Compare(c, _ => new PolarizedSelfAttentionSequential(64, 64));
+        Assert.Equal("PSA_s", c.ClassName);
+        var results = ParityCheck.Compare(c, _ => Sequential(c));
         Assert.All(results, r => Assert.True(r.Ok, r.ToString()));
-        var bad = ParityCheck.Compare(c, _ => new OffsetModule(new PolarizedSelfAttentionSequential(64, 64)));
+        var bad = ParityCheck.Compare(c, _ => new OffsetModule(Sequential(c)));
         Assert.Contains(bad, r => !r.Ok && r.Name == "output");
     }
+
+    /// <summary>PSA_s with the channel counts of the case file's ctor_args (inplanes, planes), as every parity test takes them.</summary>
+    private static PolarizedSelfAttentionSequential Sequential(FixtureCase c) =>
+        new(ParityModuleFactory.Int(c.CtorArgs, "inplanes", c), ParityModuleFactory.Int(c.CtorArgs, "planes", c));
 
     /// <summary>Same state_dict as the wrapped module (registered under no prefix), output shifted by 1e-3.</summary>
     private sealed class OffsetModule : TorchSharp.torch.nn.Module<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>

@@ -8,6 +8,8 @@ namespace Segmenter.Models.Heads;
 /// <summary>
 /// mmcv ConvModule: conv (no bias when a BN follows, mmcv bias='auto') -> BN -> ReLU, registered as `conv`, `bn`
 /// so mmseg checkpoints map one-to-one. Init as mmcv: kaiming normal (fan_out, relu), BN 1/0.
+/// A dilated depthwise conv runs on <see cref="DilatedDepthwiseConv"/> (same function and weights) when the module was
+/// built with ownDepthwiseKernel (default: <see cref="DilatedDepthwiseConv.EnabledByEnvironment"/>).
 /// </summary>
 public sealed class ConvModule : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
@@ -16,10 +18,13 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>, IOnnxExportable
     private readonly bool _relu;
     private readonly int _stride, _padding, _dilation, _groups;
 
+    /// <param name="ownDepthwiseKernel">Compute an eligible dilated depthwise conv with <see cref="DilatedDepthwiseConv"/>
+    /// (true) or LibTorch's conv2d (false); null = <see cref="DilatedDepthwiseConv.EnabledByEnvironment"/>.</param>
     public ConvModule(int inChannels, int outChannels, int kernelSize, int stride = 1, int padding = 0, int dilation = 1,
-        int groups = 1, bool norm = true, bool relu = true, double bnMomentum = 0.1, double bnEps = 1e-5)
+        int groups = 1, bool norm = true, bool relu = true, double bnMomentum = 0.1, double bnEps = 1e-5, bool? ownDepthwiseKernel = null)
         : base(nameof(ConvModule))
     {
+        UsesOwnDepthwiseKernel = ownDepthwiseKernel ?? DilatedDepthwiseConv.EnabledByEnvironment;
         conv = Conv2dLayer.Create(inChannels, outChannels, kernelSize, stride: stride, padding: padding, dilation: dilation,
             groups: groups, bias: !norm);
         if (norm) bn = BatchNormLayer.TwoD(outChannels, eps: bnEps, momentum: bnMomentum);
@@ -32,10 +37,13 @@ public sealed class ConvModule : nn.Module<Tensor, Tensor>, IOnnxExportable
         if (bn is not null) { nn.init.ones_(bn.weight); nn.init.zeros_(bn.bias); }
     }
 
+    /// <summary>Whether this module computes an eligible dilated depthwise conv with <see cref="DilatedDepthwiseConv"/>.</summary>
+    public bool UsesOwnDepthwiseKernel { get; }
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = DilatedDepthwiseConv.Handles(x, conv.weight!, _stride, _dilation, _groups, conv.bias is not null)
+        var y = UsesOwnDepthwiseKernel && DilatedDepthwiseConv.Handles(x, conv.weight!, _stride, _dilation, _groups, conv.bias is not null)
             ? DilatedDepthwiseConv.Apply(x, conv.weight!, _padding, _dilation)
             : conv.forward(x);
         if (bn is not null) y = bn.call(y);

@@ -55,7 +55,8 @@ public sealed class DistributedRun : IDisposable
 
     /// <summary>
     /// Starts the backend chosen by train.dist_backend under a launcher and sets this rank's torch threads; null when
-    /// this is a single process (no launcher, or dist_backend inprocess), which leaves today's behaviour unchanged.
+    /// this is a single process (no launcher, or dist_backend inprocess): no collective, no thread change, the caller
+    /// trains alone.
     /// </summary>
     public static DistributedRun? Start(ExperimentConfig cfg)
     {

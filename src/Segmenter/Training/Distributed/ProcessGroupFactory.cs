@@ -8,7 +8,7 @@ public static class ProcessGroupFactory
 {
     /// <summary>
     /// auto: mpi (or nccl when training on CUDA) when a launcher started several ranks, else null; inprocess: null
-    /// (today's single process, in-process replicas still available); mpi / nccl: that backend, null if it reports a
+    /// (one process, which may still train in-process replicas); mpi / nccl: that backend, null if it reports a
     /// world of one. null means: run as a single process.
     /// </summary>
     public static IProcessGroup? Create(string backend, int timeoutSeconds, bool cuda, DistributedEnvironment? env = null)
