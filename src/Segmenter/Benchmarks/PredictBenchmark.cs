@@ -38,7 +38,7 @@ public static class PredictBenchmark
         foreach (var e in engines)
             if (!EngineNames.Contains(e))
                 throw new SegmenterException($"unknown engine '{e}'", "--engines", $"use {string.Join(", ", EngineNames)}");
-        if (cfg.Model.Type == "panoptic_deeplab")
+        if (ModelFactory.TaskOf(cfg.Model) == SegmentationTask.Panoptic)
             throw new SegmenterException("bench --predict times semantic models", "--config", "use a DeepLabV3+, PSA or ISANet config");
         if (cfg.Train.Threads > 0) torch.set_num_threads(cfg.Train.Threads);
 

@@ -37,7 +37,7 @@ public sealed record ExperimentConfig
 public sealed record ModelConfig
 {
     /// <summary>encoder_decoder (semantic segmentation) | panoptic_deeplab (semantic + instance decoders; Axial-DeepLab on an axial_resnet backbone).</summary>
-    public string Type { get; init; } = "encoder_decoder";
+    public string Type { get; init; } = Models.ModelRegistry.DefaultSegmentor;
     public int NumClasses { get; init; } = 21;
     public BackboneConfig Backbone { get; init; } = new();
     public DecodeHeadConfig DecodeHead { get; init; } = new();

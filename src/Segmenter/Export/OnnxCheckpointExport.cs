@@ -23,7 +23,7 @@ public static class OnnxCheckpointExport
         var (h, w) = size ?? DefaultSize(cfg);
         var options = new OnnxExportOptions { Height = h, Width = w, Dynamic = dynamic, Mean = cfg.Data.Mean, Std = cfg.Data.Std };
         Onnx.ModelProto proto;
-        if (cfg.Model.Type == "panoptic_deeplab")
+        if (Models.ModelFactory.TaskOf(cfg.Model) == Models.Segmentors.SegmentationTask.Panoptic)
         {
             var (model, _) = Inference.ModelLoader.LoadPanoptic(cfg, checkpoint);
             using (model) proto = OnnxExporter.Export(model, options);

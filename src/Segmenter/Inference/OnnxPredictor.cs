@@ -1,3 +1,5 @@
+using Segmenter.Models.Segmentors;
+using Segmenter.Models;
 using Segmenter.Config;
 using Segmenter.Training;
 using static TorchSharp.torch;
@@ -15,11 +17,12 @@ public static class OnnxPredictor
     {
         var ort = new OnnxRuntimeModel(modelPath);
         var raw = OnnxSegmentor.RawPixelConfig(cfg);
-        if (ort.Task == "panoptic" || cfg.Model.Type == "panoptic_deeplab")
+        bool panopticConfig = ModelFactory.TaskOf(cfg.Model) == SegmentationTask.Panoptic;
+        if (ort.Task == "panoptic" || panopticConfig)
         {
             using (ort)
             {
-                if (ort.Task != "panoptic" || cfg.Model.Type != "panoptic_deeplab")
+                if (ort.Task != "panoptic" || !panopticConfig)
                     throw new SegmenterException($"the ONNX model is {ort.Task} but the config's model.type is {cfg.Model.Type}", modelPath,
                         "pass the config the model was trained with");
                 var classes = Data.DatasetFactory.CreatePanoptic(cfg, train: false).Classes;

@@ -1,3 +1,4 @@
+using Segmenter.Models;
 using Segmenter.Config;
 using Segmenter.Data;
 using Segmenter.Evaluation;
@@ -72,7 +73,7 @@ public sealed class SegmentationModel : IDisposable
     /// <summary>Builds the model of an already loaded config (options are not re-applied) and fills it from weights.</summary>
     public static SegmentationModel Load(ExperimentConfig cfg, string weightsPath, int maxConcurrency = 1)
     {
-        if (cfg.Model.Type == "panoptic_deeplab")
+        if (ModelFactory.TaskOf(cfg.Model) == SegmentationTask.Panoptic)
         {
             // Categories (ids, names, thing/stuff) come from the config's validation json, as in `segment predict`.
             var classes = DatasetFactory.CreatePanoptic(cfg, train: false).Classes;
@@ -96,9 +97,10 @@ public sealed class SegmentationModel : IDisposable
             throw new SegmenterException("ONNX model not found", onnxPath, "export one with segment export --format onnx");
         var ort = new OnnxRuntimeModel(onnxPath);
         var raw = OnnxSegmentor.RawPixelConfig(cfg);
-        if (ort.Task == "panoptic" || cfg.Model.Type == "panoptic_deeplab")
+        bool panopticConfig = ModelFactory.TaskOf(cfg.Model) == SegmentationTask.Panoptic;
+        if (ort.Task == "panoptic" || panopticConfig)
         {
-            if (ort.Task != "panoptic" || cfg.Model.Type != "panoptic_deeplab")
+            if (ort.Task != "panoptic" || !panopticConfig)
             {
                 ort.Dispose();
                 throw new SegmenterException($"the ONNX model is {ort.Task} but the config's model.type is {cfg.Model.Type}", onnxPath,

@@ -24,8 +24,9 @@ public static class ModelFactory
     /// <summary>Panoptic-DeepLab (or Axial-DeepLab on an axial_resnet backbone) from model.panoptic and the backbone config.</summary>
     public static PanopticDeepLab CreatePanoptic(ModelConfig cfg, int inputSize = 0)
     {
-        if (cfg.Type != "panoptic_deeplab")
-            throw new SegmenterException($"model type '{cfg.Type}' is not panoptic", "model.type", "use panoptic_deeplab");
+        if (TaskOf(cfg) != SegmentationTask.Panoptic)
+            throw new SegmenterException($"model type '{cfg.Type}' is not panoptic", "model.type",
+                $"use a panoptic type: {string.Join(", ", ModelRegistry.TypesOf(SegmentationTask.Panoptic))}");
         var p = cfg.Panoptic;
         var backbone = CreateBackbone(cfg, inputSize);
         var spec = new PanopticDecoderSpec

@@ -35,6 +35,13 @@ public static class ModelRegistry
     public static SegmentationTask TaskOf(string modelType) =>
         SegmentorTasks.TryGetValue(modelType, out var task) ? task : throw Segmentors.Unknown(modelType);
 
+    /// <summary>model.type's default: the semantic encoder-decoder (mmseg EncoderDecoder).</summary>
+    public const string DefaultSegmentor = "encoder_decoder";
+
+    /// <summary>The registered model types that serve <paramref name="task"/>, for messages.</summary>
+    public static IReadOnlyList<string> TypesOf(SegmentationTask task) =>
+        SegmentorTasks.Where(kv => kv.Value == task).Select(kv => kv.Key).Order(StringComparer.Ordinal).ToList();
+
     private static void RegisterSegmentor(string name, SegmentationTask task, Func<ModelConfig, int, Segmentor> build, params string[] reads)
     {
         Segmentors.Register(name, build, reads);
@@ -43,7 +50,7 @@ public static class ModelRegistry
 
     static ModelRegistry()
     {
-        RegisterSegmentor("encoder_decoder", SegmentationTask.Semantic, ModelFactory.CreateEncoderDecoder, "decode_head", "aux_head");
+        RegisterSegmentor(DefaultSegmentor, SegmentationTask.Semantic, ModelFactory.CreateEncoderDecoder, "decode_head", "aux_head");
         RegisterSegmentor("panoptic_deeplab", SegmentationTask.Panoptic, (cfg, inputSize) => ModelFactory.CreatePanoptic(cfg, inputSize), "panoptic");
 
         Backbones.Register("resnet", (cfg, _) => new ResNet(cfg.Backbone, cfg.BnMomentum, cfg.BnEps), "contract_dilation", "stem_channels");

@@ -23,4 +23,26 @@ public sealed class NoTaskBranchesTests
             .Select(x => $"{Path.GetRelativePath(TestPaths.RepoRoot, x.f)}:{x.i + 1}: {x.line.Trim()}").ToList();
         Assert.True(hits.Count == 0, "task branches in the CLI:\n" + string.Join("\n", hits));
     }
+
+    private static readonly Regex ModelTypeName = new(@"""(panoptic_deeplab|encoder_decoder)""", RegexOptions.Compiled);
+
+    /// <summary>
+    /// A model type is named in its registry and nowhere else in the library or the CLI: code asks the registry for the
+    /// type's task (ModelFactory.TaskOf) instead of comparing names.
+    /// </summary>
+    [Fact]
+    public void ModelTypeNamesAppearOnlyInTheRegistry()
+    {
+        var registry = Path.Combine(TestPaths.RepoRoot, "src", "Segmenter", "Models", "ModelRegistry.cs");
+        var sources = Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Where(f => f != registry)
+            .ToList();
+        Assert.NotEmpty(sources);
+        var hits = sources.SelectMany(f => File.ReadLines(f).Select((line, i) => (f, i, line)))
+            .Where(x => ModelTypeName.IsMatch(x.line) && !x.line.TrimStart().StartsWith("//", StringComparison.Ordinal)
+                && !x.line.TrimStart().StartsWith("///", StringComparison.Ordinal))
+            .Select(x => $"{Path.GetRelativePath(TestPaths.RepoRoot, x.f)}:{x.i + 1}: {x.line.Trim()}").ToList();
+        Assert.True(hits.Count == 0, "model type names outside Models/ModelRegistry.cs:\n" + string.Join("\n", hits));
+    }
 }

@@ -21,14 +21,12 @@ namespace Segmenter.Tests.Training;
 /// final weights. Getting the loss's denominator wrong moves the loss by N_all/N_valid (~1.1 here) and the schedule's
 /// semantics move the lr by percents, both far outside that noise.
 /// </summary>
-[Collection("cli")]
 public sealed class MmsegTrainingReferenceTests(ITestOutputHelper output)
 {
     public static TheoryData<string, string[]> Cases => new()
     {
         { "mmseg default with class weights, mmcv warm-up + poly", ["model.loss.class_weight=[0.05,1.0,2.0,1.0,0.5]", "schedule.semantics=mmcv"] },
         { "avg_non_ignore, mmengine", ["model.loss.avg_non_ignore=true", "schedule.semantics=mmengine"] },
-        { "PyTorch weighted mean with class weights, mmengine", ["model.loss.torch_weighted_mean=true", "model.loss.class_weight=[0.05,1.0,2.0,1.0,0.5]", "schedule.semantics=mmengine"] },
     };
 
     private static readonly string[] Model =
