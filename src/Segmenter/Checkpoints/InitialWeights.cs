@@ -81,10 +81,10 @@ public static class InitialWeights
         var k = shapes.Keys.ToList();
         if (k.Count == 0) return "an empty file (no tensors)";
         bool Has(string part) => k.Any(x => x.Contains(part, StringComparison.Ordinal));
-        string trunk = k.Any(x => x.Contains("hight_block", StringComparison.Ordinal)) ? "Axial-ResNet" : ResNetName(k);
+        string? trunk = Has("hight_block") ? "Axial-ResNet" : ResNetName(k);
         string psa = Has(".deattn.") ? " with PSA" : "";
         if (Has("decoder.semantic_decoder") || Has("decoder.instance_decoder"))
-            return $"a Panoptic-DeepLab model on {trunk}{psa} (model.type: panoptic_deeplab)";
+            return $"a Panoptic-DeepLab model on {trunk ?? "an unknown trunk"}{psa} (model.type: panoptic_deeplab)";
         string head = Has("decode_head.aspp_modules") ? "DeepLabV3+ (decode_head.type: deeplabv3plus)"
             : Has("decode_head.global_relation") ? "ISANet (decode_head.type: isa)"
             : Has("decode_head.") ? "an encoder-decoder with another decode head"
@@ -93,14 +93,16 @@ public static class InitialWeights
         {
             string aux = Has("auxiliary_head.") ? " with an auxiliary head" : "";
             string classes = shapes.TryGetValue("decode_head.conv_seg.bias", out var bias) && bias.Length == 1 ? $", {bias[0]} classes" : "";
-            return $"{head} on {trunk}{psa}{aux}{classes}";
+            return $"{head} on {trunk ?? "an unknown trunk"}{psa}{aux}{classes}";
         }
-        if (Has("fc.weight") && trunk != "an unknown trunk") return $"an ImageNet classifier ({trunk}): backbone weights, for model.backbone.pretrained";
-        if (trunk != "an unknown trunk") return $"a {trunk} backbone alone: for model.backbone.pretrained";
+        if (trunk is not null)
+            return Has("fc.weight") ? $"an ImageNet classifier ({trunk}): backbone weights, for model.backbone.pretrained"
+                : $"a {trunk} backbone alone: for model.backbone.pretrained";
         return $"an unknown layout (first keys: {string.Join(", ", k.Order(StringComparer.Ordinal).Take(3))})";
     }
 
-    private static string ResNetName(List<string> keys)
+    /// <summary>"ResNet-N" from the blocks the keys list, or null when no ResNet stage is named.</summary>
+    private static string? ResNetName(List<string> keys)
     {
         var blocks = new int[4];
         bool bottleneck = false, deepStem = false, found = false;
@@ -116,7 +118,7 @@ public static class InitialWeights
             }
             deepStem |= Regex.IsMatch(key, @"(?:^|\.)stem\.\d+\.");
         }
-        if (!found) return "an unknown trunk";
+        if (!found) return null;
         int depth = bottleneck ? 2 + 3 * blocks.Sum() : 2 + 2 * blocks.Sum();
         return $"ResNet-{depth}{(deepStem ? " with a deep stem" : "")}";
     }
